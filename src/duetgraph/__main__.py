@@ -1,0 +1,5 @@
+import sys
+
+from duetgraph.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""duetgraph.analysis (see DESIGN.md §1)."""

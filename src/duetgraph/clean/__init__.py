@@ -1,0 +1,1 @@
+"""duetgraph.clean (see DESIGN.md §1)."""

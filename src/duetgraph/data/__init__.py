@@ -1,0 +1,1 @@
+"""duetgraph.data (see DESIGN.md §1)."""

@@ -1,0 +1,1 @@
+"""duetgraph.model (see DESIGN.md §1)."""

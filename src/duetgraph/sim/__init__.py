@@ -1,0 +1,1 @@
+"""duetgraph.sim (see DESIGN.md §1)."""

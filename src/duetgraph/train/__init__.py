@@ -1,0 +1,1 @@
+"""duetgraph.train (see DESIGN.md §1)."""

@@ -1,0 +1,1 @@
+"""duetgraph.viz (see DESIGN.md §1)."""
