@@ -14,3 +14,11 @@ def test_yup_round_trip():
     x = np.random.default_rng(0).normal(size=(7, 3)).astype(np.float32)
     np.testing.assert_allclose(zup_to_yup(yup_to_zup(x)), x)
     assert yup_to_zup(np.array([0.0, 1.0, 0.0]))[2] == 1.0
+
+
+def test_camera_round_trip():
+    from duetgraph.io.axes import zup_to_camera
+
+    x = np.random.default_rng(1).normal(size=(5, 4, 3)).astype(np.float32)
+    np.testing.assert_array_equal(zup_to_camera(camera_to_zup(x)), x)
+    np.testing.assert_array_equal(camera_to_zup(zup_to_camera(x)), x)

@@ -33,3 +33,13 @@ def zup_to_yup(xyz: np.ndarray) -> np.ndarray:
     """Inverse of `yup_to_zup`: (x, y, z) → (x, z, −y)."""
     xyz = np.asarray(xyz, dtype=np.float32)
     return np.stack([xyz[..., 0], xyz[..., 2], -xyz[..., 1]], axis=-1)
+
+
+def zup_to_camera(xyz: np.ndarray) -> np.ndarray:
+    """Inverse of `camera_to_zup`: z-up (x, y, z) → camera axes (x, −z, y) (x right, y down, z forward).
+
+    Used where camera geometry is needed again (writing AlphaPose-format files, projecting to the
+    image for placement recovery).
+    """
+    xyz = np.asarray(xyz, dtype=np.float32)
+    return np.stack([xyz[..., 0], -xyz[..., 2], xyz[..., 1]], axis=-1)
