@@ -31,3 +31,12 @@ def test_read_only_folder_gives_clear_error(tmp_path):
     ro.chmod(0o500)
     with pytest.raises(OutputError, match="cannot write"):
         write_text_atomic(ro / "x.txt", "x")
+
+
+def test_outputs_get_ordinary_permissions(tmp_path):
+    umask = os.umask(0o022)
+    try:
+        path = write_text_atomic(tmp_path / "p.txt", "x")
+    finally:
+        os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o644
