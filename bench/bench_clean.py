@@ -43,11 +43,11 @@ def measure(path: Path) -> dict:
     from duetgraph.io.alphapose import read_alphapose
 
     rss_imports = peak_rss_mb()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     det = read_alphapose(path, fps=30.0)
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), time.process_time()
     duet, report = clean_detections(det, CleanConfig())
-    t2 = time.perf_counter()
+    t2, c2 = time.perf_counter(), time.process_time()
     peak = peak_rss_mb()
 
     offsets = frame_offsets(det.frame, det.n_frames)
@@ -66,6 +66,9 @@ def measure(path: Path) -> dict:
         "file_mb": path.stat().st_size / 1e6,
         "read_s": t1 - t0,
         "clean_s": t2 - t1,
+        "read_cpu_s": c1 - c0,
+        "clean_cpu_s": c2 - c1,
+        "load_average": os.getloadavg()[0],
         "peak_rss_mb": peak,
         "rss_after_imports_mb": rss_imports,
         "track_fast_s": t4 - t3,
@@ -131,10 +134,14 @@ def main() -> int:
     print()
     print(
         f"input     {r['frames']} frames, {r['detections']} detections, {r['joints']} joints, "
-        f"{r['file_mb']:.0f} MB JSON (setup {setup_s:.1f} s, not timed); {cores} cores"
+        f"{r['file_mb']:.0f} MB JSON (setup {setup_s:.1f} s, not timed); {cores} cores, "
+        f"load average {r['load_average']:.1f} (wall times grow with other load; CPU times less)"
     )
-    print(f"read      {r['read_s']:6.2f} s   read_alphapose")
-    print(f"clean     {r['clean_s']:6.2f} s   clean_detections (continuity, DCT smoothing)")
+    print(f"read      {r['read_s']:6.2f} s   read_alphapose (CPU {r['read_cpu_s']:.2f} s)")
+    print(
+        f"clean     {r['clean_s']:6.2f} s   clean_detections, continuity + DCT smoothing "
+        f"(CPU {r['clean_cpu_s']:.2f} s)"
+    )
     print(f"total     {total:6.2f} s   target < 10 s: {'met' if total < 10 else 'MISSED'}")
     print(
         f"peak RSS  {r['peak_rss_mb']:6.0f} MB  (after imports {r['rss_after_imports_mb']:.0f} MB)"

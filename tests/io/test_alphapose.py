@@ -102,6 +102,13 @@ def test_input_file_is_never_modified(tmp_path):
     assert path.stat().st_mtime_ns == mtime
 
 
+def test_byte_order_mark_and_pretty_printing_are_fine(tmp_path):
+    records, cam = make_records(["0.jpg", "0.jpg"])
+    path = tmp_path / "a.json"
+    path.write_text("\ufeff" + json.dumps(records, indent=2) + "\n", encoding="utf-8")
+    np.testing.assert_array_equal(read_alphapose(path).joints, camera_to_zup(cam))
+
+
 def test_writer_refuses_to_overwrite(tmp_path):
     records, _ = make_records(["0.jpg"])
     path = write_alphapose(records, tmp_path / "a.json")

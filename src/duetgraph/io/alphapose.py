@@ -198,7 +198,7 @@ def _read_text(path: Path) -> str:
     if path.is_dir():
         raise InputError(f"{path}: is a folder; give the alphapose-results.json file inside it.")
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # tolerate a byte-order mark
     except UnicodeDecodeError:
         raise InputError(
             f"{path}: is not a text file; give AlphaPose's JSON output (alphapose-results.json)."

@@ -105,7 +105,7 @@ def make_faulty_alphapose(
         config: faults and camera.
         rng: the only source of randomness.
     """
-    n_frames, _, n_joints, _ = duet.positions.shape
+    n_frames = duet.n_frames
     cam_world = _camera_position(duet.positions, config)
     # World z-up → camera axes (x right, y down, z forward): the camera looks along +y.
     cam = zup_to_camera(duet.positions.astype(np.float64) - cam_world)  # (T, 2, J, 3) float32
@@ -143,6 +143,7 @@ def make_faulty_alphapose(
     source = np.where(dancer < 0, rng.integers(2, size=m), dancer)
     joints = cam[frame, source].astype(np.float64)  # (M, J, 3)
     bystander = dancer < 0
+    # A bystander copies a dancer's pose 2.5 m to the left or right and 1.5 m further away.
     offset_x = rng.choice([-2.5, 2.5], size=int(bystander.sum()))
     joints[bystander] += np.stack(
         [offset_x, np.zeros_like(offset_x), np.full_like(offset_x, 1.5)], 1
