@@ -1,0 +1,444 @@
+"""Scene facts from positions: facing, distance, contact, level, and tension of a joint pair.
+
+All functions read a `Duet` (positions (T, 2, J, 3), metres, right-handed, z up) and are
+vectorised over frames. Conventions, repeated in every report header:
+
+- **Clock face.** A clock painted on the stage floor, read from above. 12 o'clock = facing the
+  audience = the stage front = world **−y**. (Data converted from camera axes by
+  `duetgraph.io.axes.camera_to_zup` has the camera looking along +y, so −y points at the camera.)
+  Hours run clockwise seen from above: 3 o'clock = world −x (the dancer's right when facing front,
+  i.e. stage right), 6 o'clock = +y (upstage), 9 o'clock = +x (stage left). Another front can be
+  given as a horizontal vector.
+- **Facing.** The horizontal direction up × (left→right), where left→right is the mean of the
+  unit horizontal left_hip→right_hip and left_shoulder→right_shoulder vectors. Over an interval
+  the facing is the circular mean; if the frames disagree (mean resultant length < 0.5, e.g.
+  during a turn) it is "unclear".
+- **Distance.** Pelvis to pelvis (mid-hips where a skeleton has no pelvis), 3D, metres.
+- **Contact.** Two end sites (head, left/right hand, left/right foot; each the set of skeleton
+  joints named in `CONTACT_SITES`) touch when their nearest joints are within `contact_distance`
+  (default 0.08 m: joint centres sit inside the limb, so touching wrists are ≈5–7 cm apart) for at
+  least half of an interval's frames.
+- **Level.** Pelvis height above the floor divided by the dancer's leg length (hip→knee→ankle,
+  median over the clip): standing ≈ 1.1, plié or lunge ≈ 0.6–0.8, deep squat or upright kneeling
+  ≈ 0.45–0.6, sitting or lying < 0.3. high >= 0.8 > middle >= 0.4 > low. The floor is the 1st
+  percentile over frames of the lowest joint of either dancer, unless given.
+- **Tension / release.** For a joint pair, d(t) = |p_b − p_a|; its rate d'(t) (m/s, central
+  differences) > dead band = moving apart = tension, < −dead band = moving toward = release,
+  otherwise steady. Over an interval the most frequent label wins (ties: steady).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from duetgraph.analysis.posterior import StringPosterior
+from duetgraph.analysis.strings import StringSegments
+from duetgraph.duet import Duet
+
+FRONT = (0.0, -1.0)
+CONTACT_DISTANCE = 0.08  # metres between joint centres
+LOW_LEVEL, HIGH_LEVEL = 0.4, 0.8  # pelvis height / leg length
+DEAD_BAND = 0.05  # m/s of |p_b - p_a|
+LEVEL_NAMES = ("low", "middle", "high")
+TENSION, STEADY, RELEASE = 1, 0, -1
+TENSION_NAMES = {TENSION: "tension", STEADY: "steady", RELEASE: "release"}
+CONTACT_SITES: dict[str, tuple[str, ...]] = {
+    "head": ("head", "jaw", "nose", "left_eye", "right_eye", "left_ear", "right_ear"),
+    "left hand": ("left_wrist", "left_thumb", "left_middle", "left_hand", "left_index"),
+    "right hand": ("right_wrist", "right_thumb", "right_middle", "right_hand", "right_index"),
+    "left foot": ("left_ankle", "left_foot", "left_bigtoe", "left_heel", "left_foot_index"),
+    "right foot": ("right_ankle", "right_foot", "right_bigtoe", "right_heel", "right_foot_index"),
+}
+_PLURAL = {"head": "heads", "left hand": "left hands", "right hand": "right hands",
+           "left foot": "left feet", "right foot": "right feet"}  # fmt: skip
+
+
+# ---------------------------------------------------------------------- intervals of frames
+def moments(duration: float, step: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Consecutive intervals of `step` seconds covering [0, duration); the last may be shorter.
+
+    Returns:
+        starts, ends: (M,) seconds.
+    """
+    starts = np.arange(0.0, duration, step)
+    ends = np.minimum(starts + step, duration)
+    keep = ends - starts > 1e-9
+    return starts[keep], ends[keep]
+
+
+def interval_frames(
+    starts: np.ndarray, ends: np.ndarray, fps: float, n_frames: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Frames f0..f1-1 whose time f/fps lies in [start, end), at least one frame each.
+
+    Args:
+        starts, ends: (M,) seconds.
+
+    Returns:
+        f0, f1: (M,) int64 with 0 <= f0 < f1 <= n_frames (an interval shorter than a frame, or
+        past the end, takes its nearest frame).
+    """
+    f0 = np.ceil(np.asarray(starts, dtype=np.float64) * fps - 1e-6).astype(np.int64)
+    f1 = np.ceil(np.asarray(ends, dtype=np.float64) * fps - 1e-6).astype(np.int64)
+    f0 = np.clip(f0, 0, n_frames - 1)
+    f1 = np.clip(np.maximum(f1, f0 + 1), 1, n_frames)
+    return f0, f1
+
+
+def interval_sums(
+    x: np.ndarray, f0: np.ndarray, f1: np.ndarray, columns: np.ndarray | None = None
+) -> np.ndarray:
+    """Sum x over frames f0..f1-1 for every interval, via one cumulative sum.
+
+    Args:
+        x: (T, ...) values per frame; booleans are counted in int32.
+        f0, f1: (M,) frame bounds.
+        columns: optional (M,) column of x (T, C) to sum for each interval.
+
+    Returns:
+        (M, ...) sums, or (M,) with `columns`.
+    """
+    x = np.asarray(x)
+    cum = np.cumsum(x, axis=0, dtype=np.int32 if x.dtype == bool else np.float64)
+    cum = np.concatenate([np.zeros((1, *x.shape[1:]), dtype=cum.dtype), cum])  # (T+1, ...)
+    if columns is None:
+        return cum[f1] - cum[f0]
+    return cum[f1, columns] - cum[f0, columns]
+
+
+def interval_majority(
+    labels: np.ndarray, f0: np.ndarray, f1: np.ndarray, columns: np.ndarray | None = None
+) -> np.ndarray:
+    """Most frequent tension label per interval; ties give steady.
+
+    Args:
+        labels: (T, E) int in {-1, 0, 1}.
+        f0, f1: (M,) frame bounds.
+        columns: optional (M,) column of `labels` to use for each interval.
+
+    Returns:
+        (M, E) int8, or (M,) with `columns`.
+    """
+    counts = {v: interval_sums(labels == v, f0, f1, columns) for v in (RELEASE, STEADY, TENSION)}
+    out = np.zeros(counts[STEADY].shape, dtype=np.int8)
+    out[(counts[TENSION] > counts[RELEASE]) & (counts[TENSION] > counts[STEADY])] = TENSION
+    out[(counts[RELEASE] > counts[TENSION]) & (counts[RELEASE] > counts[STEADY])] = RELEASE
+    return out
+
+
+# ---------------------------------------------------------------------- per-frame facts
+def _joint(duet: Duet, *names: str) -> int | None:
+    """Index of the first of `names` that the duet's skeleton has, else None."""
+    joints = duet.skeleton_def.joint_names
+    return next((joints.index(n) for n in names if n in joints), None)
+
+
+def pelvis_positions(duet: Duet) -> np.ndarray:
+    """(T, 2, 3) pelvis of each dancer (mid-hips if the skeleton has no pelvis), metres."""
+    pelvis = _joint(duet, "pelvis")
+    if pelvis is not None:
+        return duet.positions[:, :, pelvis].astype(np.float64)
+    hips = [_joint(duet, "left_hip"), _joint(duet, "right_hip")]
+    return duet.positions[:, :, hips].astype(np.float64).mean(axis=2)
+
+
+def pelvis_distance(duet: Duet) -> np.ndarray:
+    """(T,) pelvis-to-pelvis distance between the dancers, metres."""
+    pelvis = pelvis_positions(duet)
+    return np.linalg.norm(pelvis[:, 1] - pelvis[:, 0], axis=-1)
+
+
+def facing_vectors(duet: Duet) -> np.ndarray:
+    """(T, 2, 2) unit horizontal facing (x, y) per dancer; NaN where the body frame is flat.
+
+    Facing = up × (left→right): with left→right along +x, the dancer faces +y.
+    """
+    right = np.zeros((duet.n_frames, 2, 2))
+    for left_name, right_name in (("left_hip", "right_hip"), ("left_shoulder", "right_shoulder")):
+        left_j, right_j = _joint(duet, left_name), _joint(duet, right_name)
+        if left_j is None or right_j is None:
+            continue
+        across = (duet.positions[:, :, right_j, :2] - duet.positions[:, :, left_j, :2]).astype(
+            np.float64
+        )
+        length = np.linalg.norm(across, axis=-1, keepdims=True)
+        right += np.divide(across, length, out=np.zeros_like(across), where=length > 1e-6)
+    # z × (rx, ry, 0) = (−ry, rx, 0)
+    facing = np.stack([-right[..., 1], right[..., 0]], axis=-1)
+    length = np.linalg.norm(facing, axis=-1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(length > 1e-6, facing / length, np.nan)
+
+
+def clock_angle(vectors: np.ndarray, front: tuple[float, float] = FRONT) -> np.ndarray:
+    """Degrees clockwise (seen from above) from `front` to each horizontal vector, in [0, 360).
+
+    Args:
+        vectors: (..., 2) horizontal (x, y) directions; NaN stays NaN.
+        front: the 12 o'clock direction (default world −y, the audience).
+    """
+    fx, fy = np.asarray(front, dtype=np.float64) / np.hypot(*front)
+    x, y = vectors[..., 0], vectors[..., 1]
+    counter_clockwise = np.arctan2(fx * y - fy * x, fx * x + fy * y)
+    return np.mod(-np.degrees(counter_clockwise), 360.0)
+
+
+def clock_hour(degrees: np.ndarray) -> np.ndarray:
+    """Clock hour 1..12 nearest to `degrees` clockwise from 12 o'clock; 0 where NaN."""
+    degrees = np.asarray(degrees, dtype=np.float64)
+    hour = np.mod(np.rint(np.nan_to_num(degrees) / 30.0), 12).astype(np.int64)
+    return np.where(np.isnan(degrees), 0, np.where(hour == 0, 12, hour))
+
+
+def contact_sites(duet: Duet) -> dict[str, list[int]]:
+    """Site name → joint indices of the duet's skeleton (sites with no joint left out)."""
+    joints = duet.skeleton_def.joint_names
+    sites = {
+        name: [joints.index(j) for j in members if j in joints]
+        for name, members in CONTACT_SITES.items()
+    }
+    return {name: idx for name, idx in sites.items() if idx}
+
+
+def contact_distances(duet: Duet) -> tuple[np.ndarray, tuple[tuple[str, str], ...]]:
+    """Nearest distance between every site of A and every site of B.
+
+    Returns:
+        distances: (T, C) metres, C = (number of sites)²; pairs: (C,) (site of A, site of B).
+    """
+    sites = contact_sites(duet)
+    pairs, columns = [], []
+    for site_a, joints_a in sites.items():
+        a = duet.positions[:, 0, joints_a].astype(np.float64)  # (T, Ja, 3)
+        for site_b, joints_b in sites.items():
+            b = duet.positions[:, 1, joints_b].astype(np.float64)  # (T, Jb, 3)
+            gap = np.linalg.norm(a[:, :, None] - b[:, None], axis=-1)  # (T, Ja, Jb)
+            columns.append(gap.min(axis=(1, 2)))
+            pairs.append((site_a, site_b))
+    distances = np.stack(columns, axis=1) if columns else np.zeros((duet.n_frames, 0))
+    return distances, tuple(pairs)
+
+
+def pelvis_height_ratio(duet: Duet, floor_z: float | None = None) -> np.ndarray:
+    """(T, 2) pelvis height above the floor divided by each dancer's leg length (NaN if unknown).
+
+    Args:
+        floor_z: floor height in metres; default: 1st percentile over frames of the lowest joint
+            of either dancer.
+    """
+    pos = duet.positions.astype(np.float64)
+    if floor_z is None:
+        floor_z = float(np.percentile(pos[..., 2].min(axis=(1, 2)), 1))
+    legs = []
+    for side in ("left", "right"):
+        hip, knee, ankle = (_joint(duet, f"{side}_{part}") for part in ("hip", "knee", "ankle"))
+        if None in (hip, knee, ankle):
+            continue
+        thigh = np.linalg.norm(pos[:, :, hip] - pos[:, :, knee], axis=-1)
+        shin = np.linalg.norm(pos[:, :, knee] - pos[:, :, ankle], axis=-1)
+        legs.append(np.median(thigh + shin, axis=0))  # (2,)
+    if not legs:
+        return np.full((duet.n_frames, 2), np.nan)
+    leg = np.mean(legs, axis=0)  # (2,)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (pelvis_positions(duet)[..., 2] - floor_z) / np.where(leg > 1e-6, leg, np.nan)
+
+
+def level_codes(ratio: np.ndarray, low: float = LOW_LEVEL, high: float = HIGH_LEVEL) -> np.ndarray:
+    """Level per entry of `ratio`: 0 low (< low), 1 middle, 2 high (>= high), -1 where NaN."""
+    codes = np.where(ratio >= high, 2, np.where(ratio >= low, 1, 0)).astype(np.int8)
+    return np.where(np.isnan(ratio), np.int8(-1), codes)
+
+
+def pair_distance_rate(
+    duet: Duet, dancer_a: np.ndarray, joint_a: np.ndarray, dancer_b: np.ndarray, joint_b: np.ndarray
+) -> np.ndarray:
+    """d/dt |p_b − p_a| for E joint pairs, m/s (central differences; 0 for a one-frame duet).
+
+    Args:
+        dancer_a, joint_a, dancer_b, joint_b: (E,) int, one end (dancer, joint) per pair.
+
+    Returns:
+        (T, E) float32; > 0 means the two joints move apart.
+    """
+    pos = duet.positions  # float32 keeps (T, E, 3) gathers small
+    gap = np.linalg.norm(pos[:, dancer_b, joint_b] - pos[:, dancer_a, joint_a], axis=-1)  # (T, E)
+    if duet.n_frames < 2:
+        return np.zeros_like(gap)
+    return np.gradient(gap, 1.0 / duet.fps, axis=0)
+
+
+def tension_labels(rate: np.ndarray, dead_band: float = DEAD_BAND) -> np.ndarray:
+    """+1 tension (rate > dead_band), −1 release (rate < −dead_band), 0 steady; int8, same shape."""
+    return np.where(rate > dead_band, TENSION, np.where(rate < -dead_band, RELEASE, STEADY)).astype(
+        np.int8
+    )
+
+
+# ---------------------------------------------------------------------- tension of strings
+def string_tension(
+    duet: Duet,
+    posterior: StringPosterior,
+    edges: np.ndarray | None = None,
+    dead_band: float = DEAD_BAND,
+) -> np.ndarray:
+    """Per-frame tension labels of strings' joint pairs (both directions share one pair).
+
+    Args:
+        edges: (E',) edge indices; default all edges.
+
+    Returns:
+        (T, E') int8: +1 tension (moving apart), −1 release (moving toward), 0 steady.
+    """
+    edges = np.arange(posterior.n_edges) if edges is None else np.asarray(edges, dtype=np.int64)
+    ends = np.sort(np.stack([posterior.senders[edges], posterior.receivers[edges]], 1), axis=1)
+    pairs, inverse = np.unique(ends.reshape(-1, 2), axis=0, return_inverse=True)  # (U, 2)
+    a, b = pairs[:, 0], pairs[:, 1]
+    rate = pair_distance_rate(
+        duet, posterior.node_dancer[a], posterior.node_joint[a],
+        posterior.node_dancer[b], posterior.node_joint[b],
+    )  # fmt: skip
+    return tension_labels(rate, dead_band)[:, inverse.ravel()]
+
+
+def window_tension(
+    duet: Duet,
+    posterior: StringPosterior,
+    edges: np.ndarray | None = None,
+    dead_band: float = DEAD_BAND,
+) -> np.ndarray:
+    """(W, E') majority tension label of each edge in each window (frames in [start, end))."""
+    f0, f1 = interval_frames(posterior.window_start, posterior.window_end, duet.fps, duet.n_frames)
+    return interval_majority(string_tension(duet, posterior, edges, dead_band), f0, f1)
+
+
+def segment_tension(
+    duet: Duet, posterior: StringPosterior, segments: StringSegments, dead_band: float = DEAD_BAND
+) -> np.ndarray:
+    """(S,) majority tension label over each segment's frames, for its own edge."""
+    edges, column = np.unique(segments.edge, return_inverse=True)
+    labels = string_tension(duet, posterior, edges, dead_band)  # (T, U)
+    f0, f1 = interval_frames(segments.start, segments.end, duet.fps, duet.n_frames)
+    return interval_majority(labels, f0, f1, column.ravel())
+
+
+# ---------------------------------------------------------------------- facts per interval
+@dataclass(frozen=True)
+class SceneFacts:
+    """Scene facts for M time intervals (see the module docstring for every convention).
+
+    Arrays:
+        start, end: (M,) seconds.
+        facing_deg: (M, 2) degrees clockwise from the front, NaN where unclear.
+        facing_hour: (M, 2) int 1..12, 0 where unclear.
+        distance: (M,) mean pelvis-to-pelvis distance, metres.
+        height_ratio: (M, 2) mean pelvis height / leg length.
+        level: (M, 2) int8 0 low, 1 middle, 2 high, -1 unknown.
+        contact_pairs: (C,) (site of A, site of B).
+        contact_fraction: (M, C) share of the interval's frames with the sites within reach.
+        contact: (M, C) bool, contact_fraction >= 0.5.
+    """
+
+    start: np.ndarray
+    end: np.ndarray
+    facing_deg: np.ndarray
+    facing_hour: np.ndarray
+    distance: np.ndarray
+    height_ratio: np.ndarray
+    level: np.ndarray
+    contact_pairs: tuple[tuple[str, str], ...]
+    contact_fraction: np.ndarray
+    contact: np.ndarray
+
+    def contacts_at(self, m: int) -> list[tuple[str, str]]:
+        """The (site of A, site of B) pairs in contact during interval m."""
+        return [self.contact_pairs[c] for c in np.nonzero(self.contact[m])[0]]
+
+
+def scene_facts(
+    duet: Duet,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    front: tuple[float, float] = FRONT,
+    contact_distance: float = CONTACT_DISTANCE,
+    low_level: float = LOW_LEVEL,
+    high_level: float = HIGH_LEVEL,
+    floor_z: float | None = None,
+) -> SceneFacts:
+    """Facing, distance, level and contacts for each interval [starts[m], ends[m]) seconds."""
+    f0, f1 = interval_frames(starts, ends, duet.fps, duet.n_frames)
+    n = (f1 - f0).astype(np.float64)  # (M,) frames per interval, >= 1
+
+    facing = facing_vectors(duet)  # (T, 2, 2)
+    valid = ~np.isnan(facing[..., 0])  # (T, 2)
+    summed = interval_sums(np.nan_to_num(facing), f0, f1)  # (M, 2, 2)
+    n_valid = interval_sums(valid, f0, f1)  # (M, 2)
+    resultant = np.linalg.norm(summed, axis=-1) / np.maximum(n_valid, 1)
+    mean_dir = np.where((resultant >= 0.5)[..., None], summed, np.nan)
+    facing_deg = clock_angle(mean_dir, front)
+
+    ratio = pelvis_height_ratio(duet, floor_z)  # (T, 2)
+    n_ratio = interval_sums(~np.isnan(ratio), f0, f1)  # (M, 2) frames with a known level
+    mean_ratio = interval_sums(np.nan_to_num(ratio), f0, f1) / np.where(
+        n_ratio > 0, n_ratio, np.nan
+    )
+
+    distances, pairs = contact_distances(duet)
+    fraction = interval_sums(distances <= contact_distance, f0, f1) / n[:, None]
+    return SceneFacts(
+        start=np.asarray(starts, dtype=np.float64),
+        end=np.asarray(ends, dtype=np.float64),
+        facing_deg=facing_deg,
+        facing_hour=clock_hour(facing_deg),
+        distance=interval_sums(pelvis_distance(duet), f0, f1) / n,
+        height_ratio=mean_ratio,
+        level=level_codes(mean_ratio, low_level, high_level),
+        contact_pairs=pairs,
+        contact_fraction=fraction,
+        contact=fraction >= 0.5,
+    )
+
+
+def contact_phrase(site_a: str, site_b: str, dancers: tuple[str, str] = ("A", "B")) -> str:
+    """Plain words for one contact: "right hands in contact", "A left hand touches B head"."""
+    if site_a == site_b:
+        return f"{_PLURAL.get(site_a, site_a + 's')} in contact"
+    return f"{dancers[0]} {site_a} touches {dancers[1]} {site_b}"
+
+
+def conventions(
+    front: tuple[float, float] = FRONT,
+    contact_distance: float = CONTACT_DISTANCE,
+    low_level: float = LOW_LEVEL,
+    high_level: float = HIGH_LEVEL,
+    dead_band: float = DEAD_BAND,
+) -> dict[str, str]:
+    """The conventions of this module in plain words, keyed by fact (for report headers)."""
+    if tuple(front) == FRONT:
+        clock = (
+            "12 o'clock = facing the audience (the stage front, world -y; toward the camera for "
+            "camera-derived poses). Hours run clockwise seen from above: 3 o'clock = the dancer's "
+            "right when facing front (world -x, stage right), 6 o'clock = upstage (+y), "
+            "9 o'clock = stage left (+x)."
+        )
+    else:
+        clock = (
+            f"12 o'clock = facing the stage front, world direction ({front[0]:g}, {front[1]:g}). "
+            "Hours run clockwise seen from above (3 o'clock is the dancer's right when facing "
+            "front)."
+        )
+    return {
+        "clock_face": clock,
+        "facing": "the horizontal direction perpendicular to the hip and shoulder lines "
+        "(up x left->right); 'unclear' when it turns by much within a moment.",
+        "distance": "pelvis to pelvis, metres, averaged over the moment.",
+        "contact": f"hands, feet or heads of the two dancers whose nearest joints are within "
+        f"{contact_distance:.2f} m for at least half of the moment.",
+        "level": f"pelvis height above the floor (the lowest joints) / leg length: high >= "
+        f"{high_level:g}, middle >= {low_level:g}, low below (standing is about 1.1).",
+        "tension": f"tension = the string's two joints move apart (their distance grows faster "
+        f"than {dead_band:g} m/s), release = they move toward each other, steady = neither; the "
+        "most frequent label over the moment.",
+    }
