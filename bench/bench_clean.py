@@ -3,7 +3,7 @@
     python bench/bench_clean.py                      # 10 min at 30 fps = 18 000 frames
     taskset -c 0,1 python bench/bench_clean.py       # pinned to 2 cores, as the target says
 
-Setup (not timed): a `wandering_duet` of 29 joints per dancer is filmed as AlphaPose + HybrIK
+Setup (not timed): a `simulate_duet` duet of 29 joints per dancer is filmed as AlphaPose + HybrIK
 output with 5 % each of dropped frames, one-dancer frames, extra detections and identity swaps,
 plus 2 cm joint jitter, and written as JSON (~125 MB, full float precision like AlphaPose).
 
@@ -97,10 +97,11 @@ def make_input(path: Path, minutes: float, fps: float, seed: int) -> None:
     import numpy as np
 
     from duetgraph.io.alphapose import write_alphapose
-    from duetgraph.sim.faults import FaultConfig, make_faulty_alphapose, wandering_duet
+    from duetgraph.sim.duet import DuetSimConfig, simulate_duet
+    from duetgraph.sim.faults import FaultConfig, make_faulty_alphapose
 
     rng = np.random.default_rng(seed)
-    duet = wandering_duet(int(round(minutes * 60 * fps)), fps, rng)
+    duet, _ = simulate_duet(DuetSimConfig(duration_s=minutes * 60, fps=fps), rng)
     faults = make_faulty_alphapose(duet, FaultConfig(jitter_m=0.02), rng)
     write_alphapose(faults.records, path)
 

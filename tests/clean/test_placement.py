@@ -3,7 +3,14 @@ import pytest
 
 from duetgraph.clean.placement import estimate_root_translation, guess_camera
 from duetgraph.io.alphapose import read_alphapose, write_alphapose
-from duetgraph.sim.faults import FaultConfig, make_faulty_alphapose, wandering_duet
+from duetgraph.sim.duet import DuetSimConfig, simulate_duet
+from duetgraph.sim.faults import FaultConfig, make_faulty_alphapose
+
+
+def simulated(n_frames: int, rng: np.random.Generator):
+    """A synthetic SMPL29 duet of `n_frames` at 30 fps (the planted-strings simulator)."""
+    return simulate_duet(DuetSimConfig(duration_s=n_frames / 30.0), rng)[0]
+
 
 NO_FAULTS = dict(drop_fraction=0, single_fraction=0, extra_fraction=0, swap_fraction=0)
 
@@ -11,7 +18,7 @@ NO_FAULTS = dict(drop_fraction=0, single_fraction=0, extra_fraction=0, swap_frac
 @pytest.fixture(scope="module")
 def centred(tmp_path_factory):
     """Stock-style (pelvis-centred) detections and the true pelvis positions (T, 2, 3)."""
-    duet = wandering_duet(240, 30.0, np.random.default_rng(5))
+    duet = simulated(240, np.random.default_rng(5))
     placed = make_faulty_alphapose(duet, FaultConfig(**NO_FAULTS), np.random.default_rng(1))
     stock = make_faulty_alphapose(
         duet, FaultConfig(pelvis_centred=True, **NO_FAULTS), np.random.default_rng(1)

@@ -3,7 +3,13 @@ import pytest
 
 from duetgraph.cli import main
 from duetgraph.duet import Duet
-from duetgraph.sim.faults import make_example_alphapose, wandering_duet
+from duetgraph.sim.duet import DuetSimConfig, simulate_duet
+from duetgraph.sim.faults import make_example_alphapose
+
+
+def simulated(n_frames: int, rng: np.random.Generator):
+    """A synthetic SMPL29 duet of `n_frames` at 30 fps (the planted-strings simulator)."""
+    return simulate_duet(DuetSimConfig(duration_s=n_frames / 30.0), rng)[0]
 
 
 @pytest.fixture()
@@ -74,7 +80,7 @@ def test_bad_input_is_one_line_on_stderr(tmp_path, capsys):
 
 
 def test_a_duet_file_is_smoothed_only(tmp_path, capsys):
-    src = wandering_duet(90, 30.0, np.random.default_rng(0)).save(tmp_path / "in.npz")
+    src = simulated(90, np.random.default_rng(0)).save(tmp_path / "in.npz")
     out = tmp_path / "out.npz"
     assert main(["clean", str(src), "-o", str(out), "--target-fps", "10"]) == 0
     assert Duet.load(out).n_frames == 30
@@ -99,7 +105,7 @@ def test_without_the_general_reader_json_and_duets_still_work(raw, tmp_path, mon
 
     monkeypatch.setitem(sys.modules, "duetgraph.io.read", None)  # import now raises ImportError
     assert isinstance(read_any(raw, None, None), Detections)
-    src = wandering_duet(30, 30.0, np.random.default_rng(0)).save(tmp_path / "in.npz")
+    src = simulated(30, np.random.default_rng(0)).save(tmp_path / "in.npz")
     assert isinstance(read_any(src, None, None), Duet)
     with pytest.raises(InputError, match="cannot clean a .csv file"):
         read_any(tmp_path / "x.csv", None, None)

@@ -3,17 +3,17 @@ import pytest
 
 from duetgraph.io.alphapose import read_alphapose, write_alphapose
 from duetgraph.io.axes import camera_to_zup
+from duetgraph.sim.duet import DuetSimConfig, simulate_duet
 from duetgraph.sim.faults import (
     FaultConfig,
     make_example_alphapose,
     make_faulty_alphapose,
-    wandering_duet,
 )
 
 
 @pytest.fixture(scope="module")
 def duet():
-    return wandering_duet(400, 30.0, np.random.default_rng(0))
+    return simulate_duet(DuetSimConfig(duration_s=400 / 30.0), np.random.default_rng(0))[0]
 
 
 def test_fault_fractions_are_exact_and_exclusive(duet):

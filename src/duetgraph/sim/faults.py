@@ -9,8 +9,7 @@ runs (occlusions last several frames):
   dancer B before A), Gaussian joint jitter, and optionally pelvis-centred poses (stock output).
 
 It returns the JSON-able records together with the truth: which dancer each record is, and the
-noise-free positions exactly as `read_alphapose` will report them. `wandering_duet` makes a simple
-moving duet to film when no other is at hand. numpy only.
+noise-free positions exactly as `read_alphapose` will report them. numpy only.
 """
 
 from __future__ import annotations
@@ -25,7 +24,7 @@ import numpy as np
 from duetgraph.duet import Duet
 from duetgraph.io.alphapose import alphapose_records, write_alphapose
 from duetgraph.io.axes import camera_to_zup, zup_to_camera
-from duetgraph.skeleton import SMPL29
+from duetgraph.sim.duet import DuetSimConfig, simulate_duet
 
 
 @dataclass(frozen=True)
@@ -170,41 +169,6 @@ def make_faulty_alphapose(
     )
 
 
-def wandering_duet(n_frames: int, fps: float, rng: np.random.Generator) -> Duet:
-    """A simple moving SMPL29 duet: swaying limbs, turning bodies, roots 1.1-1.9 m apart.
-
-    Each joint moves its rest position by smooth sinusoids (0.2-1.5 Hz) that grow along the
-    limbs; each body turns about the vertical and the pair circles slowly. Not a dance, and bone
-    lengths are not preserved: a stand-in truth for cleaning tests and examples.
-    """
-    t = np.arange(n_frames)[:, None] / fps  # (T, 1) seconds
-    parents = SMPL29.parents
-    positions = np.empty((n_frames, 2, SMPL29.n_joints, 3))
-    for p in range(2):
-        sway = np.zeros((n_frames, SMPL29.n_joints, 3))
-        for j in range(1, SMPL29.n_joints):
-            freq = rng.uniform(0.2, 1.5, size=3)
-            phase = rng.uniform(0, 2 * np.pi, size=3)
-            own = 0.04 * np.sin(2 * np.pi * freq * t + phase)  # (T, 3)
-            sway[:, j] = sway[:, parents[j]] + own
-        body = _REST_POSE[None] + sway  # (T, J, 3) body frame, pelvis above the origin
-        heading = rng.uniform(-0.5, 0.5) + 0.6 * np.sin(
-            2 * np.pi * rng.uniform(0.03, 0.1) * t[:, 0]
-        )
-        c, s = np.cos(heading)[:, None], np.sin(heading)[:, None]
-        x, y = body[..., 0], body[..., 1]
-        positions[:, p, :, 0] = c * x - s * y
-        positions[:, p, :, 1] = s * x + c * y
-        positions[:, p, :, 2] = body[..., 2]
-    angle = 0.4 * np.sin(2 * np.pi * 0.02 * t[:, 0] + rng.uniform(0, 2 * np.pi))
-    half = 0.75 + 0.2 * np.sin(2 * np.pi * 0.05 * t[:, 0])  # half the root distance, metres
-    centre = 0.5 * np.sin(2 * np.pi * np.array([0.013, 0.017]) * t + rng.uniform(0, 6, 2))
-    for p, sign in ((0, -1.0), (1, 1.0)):
-        positions[:, p, :, 0] += (centre[:, 0] + sign * half * np.cos(angle))[:, None]
-        positions[:, p, :, 1] += (centre[:, 1] + sign * half * np.sin(angle))[:, None]
-    return Duet(positions, fps=fps, skeleton="smpl29", provenance=({"step": "wandering_duet"},))
-
-
 def make_example_alphapose(
     path: str | os.PathLike,
     seed: int = 0,
@@ -220,29 +184,18 @@ def make_example_alphapose(
         path: output .json (refuses to replace a file unless `overwrite`).
         seed: seeds the duet (if not given) and the faults.
         n_frames, fps: length of the generated duet.
-        duet: the duet to film instead of `wandering_duet`.
+        duet: the duet to film instead of a `simulate_duet` one with default strings.
         config: faults (default: 5 % each of drops, one-dancer frames, extras and swaps, 1 cm
             jitter, placement kept).
     """
     rng = np.random.default_rng(seed)
-    duet = duet if duet is not None else wandering_duet(n_frames, fps, rng)
+    if duet is None:
+        duet, _ = simulate_duet(DuetSimConfig(duration_s=n_frames / fps, fps=fps), rng)
     config = config or FaultConfig(jitter_m=0.01)
     return write_alphapose(make_faulty_alphapose(duet, config, rng).records, path, overwrite)
 
 
 # ---------------------------------------------------------------------------------- helpers
-
-# Standing SMPL29 pose, body frame (x forward, y left, z up), metres, feet on z = 0.
-_REST_POSE = np.array([
-    [0.0, 0.0, 0.95], [0.0, 0.09, 0.87], [0.0, -0.09, 0.87], [-0.01, 0.0, 1.06],
-    [0.01, 0.10, 0.46], [0.01, -0.10, 0.46], [0.0, 0.0, 1.19], [-0.02, 0.10, 0.07],
-    [-0.02, -0.10, 0.07], [0.0, 0.0, 1.25], [0.10, 0.11, 0.02], [0.10, -0.11, 0.02],
-    [-0.02, 0.0, 1.47], [-0.02, 0.07, 1.37], [-0.02, -0.07, 1.37], [0.01, 0.0, 1.55],
-    [-0.03, 0.18, 1.40], [-0.03, -0.18, 1.40], [-0.03, 0.22, 1.13], [-0.03, -0.22, 1.13],
-    [-0.01, 0.22, 0.88], [-0.01, -0.22, 0.88], [0.03, 0.22, 0.83], [0.03, -0.22, 0.83],
-    [0.01, 0.0, 1.68], [-0.03, 0.22, 0.82], [-0.03, -0.22, 0.82], [0.15, 0.11, 0.01],
-    [0.15, -0.11, 0.01],
-])  # fmt: skip
 
 
 def _camera_position(positions: np.ndarray, config: FaultConfig) -> np.ndarray:
