@@ -1,0 +1,264 @@
+"""Decoders: node trajectories + sampled edge weights → predictions of the next frames.
+
+In every decoder the messages along edge (i, j) are computed once per edge type and **multiplied
+by that edge's sampled weight for the type**, `edges[..., k]`, then summed over types. This keeps
+the reconstruction loss differentiable in the encoder's logits (the reference implementation used
+the samples as integer indices, and no gradient reached its encoder). With
+`skip_first_edge_type`, type 0 ("no string") sends nothing.
+
+Multi-step prediction: the decoder is fed ground truth at frames 0, k, 2k, ... (k =
+`n_pred_steps`) and its own predictions in between. All decoders predict frames 1..T-1 as
+residuals, x_{t+1} = x_t + Δ.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from duetgraph.model.gcn import GCNConv
+from duetgraph.model.graph import edge_to_node, node_to_edge
+from duetgraph.model.layers import TypedLinear
+
+State = tuple[Tensor, ...]
+
+
+def rollout(
+    step: Callable[[Tensor, State], tuple[Tensor, State]],
+    x: Tensor,
+    n_pred_steps: int,
+    state: State,
+) -> Tensor:
+    """Run a recurrent step over time with ground truth every n_pred_steps frames.
+
+    Args:
+        step: (input (B, N, F), state) → (prediction of the next frame (B, N, F), new state).
+        x: (B, T, N, F) ground truth.
+        n_pred_steps: k; frame t is fed as input when t % k == 0, else the last prediction.
+        state: initial recurrent state.
+
+    Returns:
+        (B, T-1, N, F) predictions of frames 1..T-1.
+    """
+    preds: list[Tensor] = []
+    for t in range(x.shape[1] - 1):
+        inp = x[:, t] if t % n_pred_steps == 0 else preds[-1]
+        pred, state = step(inp, state)
+        preds.append(pred)
+    return torch.stack(preds, dim=1)
+
+
+def weighted_messages(messages: Tensor, edges: Tensor, skip_first: bool) -> Tensor:
+    """Sum over types of messages × sampled edge weights.
+
+    Args:
+        messages: (K', ..., E, H) one message per sending type (K' = K - 1 when skip_first),
+            types first as `TypedLinear` returns them.
+        edges: (..., E, K) sampled edge-type weights (one-hot or soft), broadcastable.
+
+    Returns:
+        (..., E, H).
+    """
+    weights = edges[..., 1:] if skip_first else edges  # (..., E, K')
+    return (messages * weights.movedim(-1, 0).unsqueeze(-1)).sum(dim=0)  # (K', ..., E, 1)
+
+
+class MLPDecoder(nn.Module):
+    """NRI's MLP decoder: a Markovian one-step predictor, unrolled k steps from ground truth.
+
+    msg = ReLU(fc2_k(Dropout(ReLU(fc1_k(cat[x_i, x_j]))))) per type k, weighted by edges and summed
+    per receiver; Δ = fc3(Dropout(ReLU(fc2(Dropout(ReLU(fc1(cat[x, msgs]))))))); x' = x + Δ.
+
+    Args:
+        n_features: F.
+        n_hidden: H of the messages and the output MLP.
+        n_edge_types: K.
+        skip_first_edge_type: type 0 sends no message.
+        dropout: dropout probability.
+    """
+
+    def __init__(
+        self,
+        n_features: int,
+        n_hidden: int,
+        n_edge_types: int,
+        skip_first_edge_type: bool = False,
+        dropout: float = 0.0,
+    ) -> None:
+        super().__init__()
+        self.skip_first = skip_first_edge_type
+        n_types = n_edge_types - int(skip_first_edge_type)
+        self.msg_fc1 = TypedLinear(n_types, 2 * n_features, n_hidden)
+        self.msg_fc2 = TypedLinear(n_types, n_hidden, n_hidden)
+        self.out_fc1 = nn.Linear(n_features + n_hidden, n_hidden)
+        self.out_fc2 = nn.Linear(n_hidden, n_hidden)
+        self.out_fc3 = nn.Linear(n_hidden, n_features)
+        self.dropout = nn.Dropout(dropout)
+
+    def step(self, x: Tensor, edges: Tensor, send: Tensor, recv: Tensor) -> Tensor:
+        """One step. x (..., N, F), edges (..., E, K) broadcastable → prediction (..., N, F)."""
+        m = self.dropout(F.relu(self.msg_fc1(node_to_edge(x, send, recv))))  # (K', ..., E, H)
+        m = F.relu(self.msg_fc2.forward_typed(m))  # (K', ..., E, H)
+        agg = edge_to_node(weighted_messages(m, edges, self.skip_first), recv, x.shape[-2])
+        h = self.dropout(F.relu(self.out_fc1(torch.cat([x, agg], dim=-1))))  # (..., N, H)
+        h = self.dropout(F.relu(self.out_fc2(h)))
+        return x + self.out_fc3(h)
+
+    def forward(
+        self, x: Tensor, edges: Tensor, send: Tensor, recv: Tensor, n_pred_steps: int
+    ) -> Tensor:
+        """
+        Args:
+            x: (B, T, N, F) ground truth, T >= 2.
+            edges: (B, E, K) edge-type weights.
+            send, recv: (E,) message edges.
+            n_pred_steps: k.
+
+        Returns:
+            (B, T-1, N, F) predictions of frames 1..T-1.
+        """
+        B, T, N, F_ = x.shape
+        k = min(n_pred_steps, T - 1)
+        last = x[:, ::k]  # (B, S, N, F), ground truth at frames 0, k, 2k, ...; S = ceil(T / k)
+        edges = edges.unsqueeze(1)  # (B, 1, E, K), the same graph at every start frame
+        preds = []
+        for _ in range(k):  # all S start frames advance together
+            last = self.step(last, edges, send, recv)
+            preds.append(last)
+        out = torch.stack(preds, dim=2)  # (B, S, k, N, F); [:, j, s] predicts frame j·k + s + 1
+        return out.reshape(B, -1, N, F_)[:, : T - 1]
+
+
+class RNNDecoder(nn.Module):
+    """NRI's recurrent decoder: a GRU whose hidden input is the sum of typed messages.
+
+    msg = tanh(fc2_k(Dropout(tanh(fc1_k(cat[h_i, h_j]))))) per type, weighted by edges, summed over
+    types and divided by their number, averaged per receiver (NRI divides by a constant instead);
+    GRU update from (x_t, msgs); Δ = MLP(h); x_{t+1} = x_t + Δ.
+
+    Args: as `MLPDecoder`.
+    """
+
+    def __init__(
+        self,
+        n_features: int,
+        n_hidden: int,
+        n_edge_types: int,
+        skip_first_edge_type: bool = False,
+        dropout: float = 0.0,
+    ) -> None:
+        super().__init__()
+        self.skip_first = skip_first_edge_type
+        self.n_hidden = n_hidden
+        self.n_types = n_edge_types - int(skip_first_edge_type)
+        self.msg_fc1 = TypedLinear(self.n_types, 2 * n_hidden, n_hidden)
+        self.msg_fc2 = TypedLinear(self.n_types, n_hidden, n_hidden)
+        self.input_gates = nn.Linear(n_features, 3 * n_hidden)  # r, i, n from x_t
+        self.hidden_gates = nn.Linear(n_hidden, 3 * n_hidden, bias=False)  # r, i, n from msgs
+        self.out_fc1 = nn.Linear(n_hidden, n_hidden)
+        self.out_fc2 = nn.Linear(n_hidden, n_hidden)
+        self.out_fc3 = nn.Linear(n_hidden, n_features)
+        self.dropout = nn.Dropout(dropout)
+
+    def step(
+        self, x: Tensor, hidden: Tensor, edges: Tensor, send: Tensor, recv: Tensor
+    ) -> tuple[Tensor, Tensor]:
+        """x (B, N, F), hidden (B, N, H), edges (B, E, K) → (prediction (B, N, F), hidden)."""
+        m = self.dropout(
+            torch.tanh(self.msg_fc1(node_to_edge(hidden, send, recv)))
+        )  # (K', B, E, H)
+        m = torch.tanh(self.msg_fc2.forward_typed(m))
+        m = weighted_messages(m, edges, self.skip_first) / self.n_types  # (B, E, H)
+        agg = edge_to_node(m, recv, x.shape[-2], reduce="mean")  # (B, N, H)
+        xr, xi, xn = self.input_gates(x).chunk(3, dim=-1)
+        hr, hi, hn = self.hidden_gates(agg).chunk(3, dim=-1)
+        r, i = torch.sigmoid(xr + hr), torch.sigmoid(xi + hi)
+        n = torch.tanh(xn + r * hn)
+        hidden = (1 - i) * n + i * hidden
+        h = self.dropout(F.relu(self.out_fc1(hidden)))
+        h = self.dropout(F.relu(self.out_fc2(h)))
+        return x + self.out_fc3(h), hidden
+
+    def forward(
+        self, x: Tensor, edges: Tensor, send: Tensor, recv: Tensor, n_pred_steps: int
+    ) -> Tensor:
+        """Args and returns as `MLPDecoder.forward`."""
+        B, T, N, F_ = x.shape
+        h0 = x.new_zeros(B, N, self.n_hidden)
+
+        def step(inp: Tensor, state: State) -> tuple[Tensor, State]:
+            pred, hidden = self.step(inp, state[0], edges, send, recv)
+            return pred, (hidden,)
+
+        return rollout(step, x, n_pred_steps, (h0,))
+
+
+class GraphRNNDecoder(nn.Module):
+    """The duet paper's graph-recurrent decoder: a GCN-LSTM cell along the skeleton, typed messages
+    between nodes along the latent edges, and a GCN read-out.
+
+    Per step: gates = GCN(cat[x_t, h]) → i, f, o, g; c = σ(f)·c + σ(i)·tanh(g); h = σ(o)·tanh(c).
+    msg = Dropout(ELU(BatchNorm(Linear_k(cat[h_i, h_j])))) per type (2H → H), weighted by edges,
+    summed over types, averaged per receiver; Δ = Linear(Dropout(ELU(GCN(cat[h, msgs])))) (2H → H
+    → F); x_{t+1} = x_t + Δ. The read-out sees the node's own state next to the messages, so a node
+    with no incoming string is still predicted.
+
+    Args: as `MLPDecoder`. The GCN layers take the adjacency in `forward`.
+    """
+
+    def __init__(
+        self,
+        n_features: int,
+        n_hidden: int,
+        n_edge_types: int,
+        skip_first_edge_type: bool = False,
+        dropout: float = 0.0,
+    ) -> None:
+        super().__init__()
+        self.skip_first = skip_first_edge_type
+        self.n_hidden = n_hidden
+        n_types = n_edge_types - int(skip_first_edge_type)
+        self.gates = GCNConv(n_features + n_hidden, 4 * n_hidden)
+        self.msg_fc = TypedLinear(n_types, 2 * n_hidden, n_hidden)
+        self.msg_bn = nn.BatchNorm1d(n_types * n_hidden)  # one normalisation per type
+        self.out_gcn = GCNConv(2 * n_hidden, n_hidden)
+        self.out_fc = nn.Linear(n_hidden, n_features)
+        self.dropout = nn.Dropout(dropout)
+
+    def type_batch_norm(self, m: Tensor) -> Tensor:
+        """Batch norm per type and feature of (K', B, E, H) messages, statistics over B and E."""
+        K, B, E, H = m.shape
+        flat = m.permute(1, 2, 0, 3).reshape(B * E, K * H)  # (B·E, K'·H)
+        return self.msg_bn(flat).view(B, E, K, H).permute(2, 0, 1, 3)
+
+    def step(
+        self, x: Tensor, state: State, edges: Tensor, send: Tensor, recv: Tensor, adj: Tensor
+    ) -> tuple[Tensor, State]:
+        """x (B, N, F), state (h, c) each (B, N, H), edges (B, E, K), adj (N, N) →
+        (prediction (B, N, F), (h, c))."""
+        h, c = state
+        i, f, o, g = self.gates(torch.cat([x, h], dim=-1), adj).chunk(4, dim=-1)  # 4 × (B, N, H)
+        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        h = torch.sigmoid(o) * torch.tanh(c)
+        m = self.msg_fc(node_to_edge(h, send, recv))  # (K', B, E, H)
+        m = self.dropout(F.elu(self.type_batch_norm(m)))
+        agg = edge_to_node(
+            weighted_messages(m, edges, self.skip_first), recv, x.shape[-2], reduce="mean"
+        )
+        out = self.dropout(F.elu(self.out_gcn(torch.cat([h, agg], dim=-1), adj)))  # (B, N, H)
+        return x + self.out_fc(out), (h, c)
+
+    def forward(
+        self, x: Tensor, edges: Tensor, send: Tensor, recv: Tensor, adj: Tensor, n_pred_steps: int
+    ) -> Tensor:
+        """As `MLPDecoder.forward`, plus adj (N, N), the normalised adjacency of the known edges."""
+        B, T, N, F_ = x.shape
+        zeros = x.new_zeros(B, N, self.n_hidden)
+
+        def step(inp: Tensor, state: State) -> tuple[Tensor, State]:
+            return self.step(inp, state, edges, send, recv, adj)
+
+        return rollout(step, x, n_pred_steps, (zeros, zeros))

@@ -1,0 +1,86 @@
+"""Building blocks of the encoders and decoders: NRI's MLP block and a per-edge-type linear layer."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+
+def batch_norm_last(bn: nn.BatchNorm1d, x: Tensor) -> Tensor:
+    """Apply a BatchNorm1d over the last dimension of (..., C): statistics over all leading dims."""
+    return bn(x.reshape(-1, x.shape[-1])).reshape(x.shape)
+
+
+class MLP(nn.Module):
+    """NRI's encoder block: fc1 → ELU → Dropout → fc2 → ELU → BatchNorm.
+
+    Args:
+        n_in: input features.
+        n_hidden: hidden features.
+        n_out: output features.
+        dropout: dropout probability after the first layer.
+    """
+
+    def __init__(self, n_in: int, n_hidden: int, n_out: int, dropout: float = 0.0) -> None:
+        super().__init__()
+        self.fc1 = nn.Linear(n_in, n_hidden)
+        self.fc2 = nn.Linear(n_hidden, n_out)
+        self.dropout = nn.Dropout(dropout)
+        self.bn = nn.BatchNorm1d(n_out)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        for fc in (self.fc1, self.fc2):  # NRI's initialisation
+            nn.init.xavier_normal_(fc.weight)
+            nn.init.constant_(fc.bias, 0.1)
+        self.bn.reset_parameters()
+
+    def forward(self, x: Tensor) -> Tensor:
+        """(..., n_in) → (..., n_out); batch statistics over all leading dimensions."""
+        x = self.dropout(F.elu(self.fc1(x)))
+        x = F.elu(self.fc2(x))
+        return batch_norm_last(self.bn, x)
+
+
+class TypedLinear(nn.Module):
+    """One linear map per edge type, all types in one batched matmul.
+
+    Outputs are types-first, (K', ..., out), so that the per-type matmuls run as one `baddbmm` on
+    contiguous memory and the weighted sum over types reduces the leading dimension.
+
+    Args:
+        n_types: K', the number of edge types that send messages.
+        in_features: input features per type.
+        out_features: output features per type.
+    """
+
+    def __init__(self, n_types: int, in_features: int, out_features: int) -> None:
+        super().__init__()
+        self.n_types = n_types
+        self.in_features = in_features
+        self.out_features = out_features
+        self.weight = nn.Parameter(torch.empty(n_types, in_features, out_features))
+        self.bias = nn.Parameter(torch.empty(n_types, 1, out_features))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        bound = 1.0 / math.sqrt(self.in_features)  # as nn.Linear, per type
+        nn.init.uniform_(self.weight, -bound, bound)
+        nn.init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """(..., in), one input shared by all types → (K', ..., out)."""
+        flat = x.reshape(1, -1, self.in_features).expand(self.n_types, -1, -1)  # (K', M, in)
+        out = torch.baddbmm(self.bias, flat, self.weight)  # (K', M, out)
+        return out.view(self.n_types, *x.shape[:-1], self.out_features)
+
+    def forward_typed(self, x: Tensor) -> Tensor:
+        """(K', ..., in), one input per type → (K', ..., out)."""
+        out = torch.baddbmm(self.bias, x.reshape(self.n_types, -1, self.in_features), self.weight)
+        return out.view(*x.shape[:-1], self.out_features)
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__name__}(n_types={self.n_types}, {self.in_features}, {self.out_features})"

@@ -1,0 +1,1 @@
+"""Tests of duetgraph.model, mirroring src/duetgraph/model."""

@@ -1,0 +1,100 @@
+import pytest
+import torch
+
+from duetgraph.model import (
+    bipartite_edges,
+    duet_edges,
+    edge_index,
+    edge_to_node,
+    fully_connected_edges,
+    node_to_edge,
+    subset_bones,
+)
+
+
+def node_to_edge_loop(x, edges):
+    B, N, H = x.shape
+    out = torch.zeros(B, len(edges), 2 * H)
+    for b in range(B):
+        for e, (s, r) in enumerate(edges):
+            out[b, e] = torch.cat([x[b, s], x[b, r]])
+    return out
+
+
+def edge_to_node_loop(e, edges, n_nodes, reduce):
+    B, E, H = e.shape
+    out = torch.zeros(B, n_nodes, H)
+    count = torch.zeros(n_nodes)
+    for k, (_, r) in enumerate(edges):
+        count[r] += 1
+        for b in range(B):
+            out[b, r] += e[b, k]
+    if reduce == "mean":
+        out = out / count.clamp(min=1)[:, None]
+    return out
+
+
+def test_fully_connected_is_nri_order():
+    edges = fully_connected_edges(4)
+    assert len(edges) == 12 and len(set(edges)) == 12
+    assert edges[:3] == ((0, 1), (0, 2), (0, 3)) and edges[3] == (1, 0)
+    assert all(s != r for s, r in edges)
+
+
+def test_bipartite_edges():
+    directed = bipartite_edges([0, 1], [2, 3, 4])
+    assert len(directed) == 12
+    assert directed[:6] == ((0, 2), (0, 3), (0, 4), (1, 2), (1, 3), (1, 4))
+    assert set(directed[6:]) == {(r, s) for s, r in directed[:6]}
+    assert bipartite_edges([0, 1], [2, 3, 4], directed=False) == directed[:6]
+    with pytest.raises(ValueError, match="overlap"):
+        bipartite_edges([0, 1], [1, 2])
+
+
+def test_subset_bones_skip_unselected_joints():
+    # chain 0 - 1 - 2 - 3, plus 4 on 1
+    parents = (-1, 0, 1, 2, 1)
+    assert subset_bones(parents, [0, 2, 3]) == ((1, 0), (2, 1))  # 2's parent 1 is skipped → 0
+    assert subset_bones(parents, [3, 4]) == ()  # nearest common ancestor not selected
+
+
+def test_duet_edges_only_cross_between_dancers():
+    latent, known = duet_edges((-1, 0, 1), [0, 2], directed=True)
+    assert len(latent) == 8
+    assert all((s < 2) != (r < 2) for s, r in latent)
+    assert known == ((1, 0), (3, 2))
+
+
+@pytest.mark.parametrize("edges", [fully_connected_edges(5), bipartite_edges([0, 1], [2, 3, 4])])
+def test_node_to_edge_matches_loop(edges):
+    x = torch.randn(3, 5, 7)
+    send, recv = edge_index(edges)
+    torch.testing.assert_close(node_to_edge(x, send, recv), node_to_edge_loop(x, edges))
+
+
+@pytest.mark.parametrize("reduce", ["sum", "mean"])
+@pytest.mark.parametrize(
+    "edges", [fully_connected_edges(5), bipartite_edges([0, 1], [2, 3], directed=False)]
+)
+def test_edge_to_node_matches_loop(edges, reduce):
+    e = torch.randn(3, len(edges), 7)
+    _, recv = edge_index(edges)
+    torch.testing.assert_close(
+        edge_to_node(e, recv, 5, reduce=reduce), edge_to_node_loop(e, edges, 5, reduce)
+    )
+
+
+def test_extra_leading_dimensions():
+    x = torch.randn(2, 3, 4, 5)  # (B, S, N, H)
+    send, recv = edge_index(fully_connected_edges(4))
+    out = node_to_edge(x, send, recv)
+    assert out.shape == (2, 3, 12, 10)
+    torch.testing.assert_close(out[1, 2], node_to_edge(x[1, 2][None], send, recv)[0])
+    agg = edge_to_node(out, recv, 4)
+    assert agg.shape == (2, 3, 4, 10)
+    torch.testing.assert_close(agg[0, 1], edge_to_node(out[0, 1][None], recv, 4)[0])
+
+
+def test_bad_reduce_raises():
+    with pytest.raises(ValueError, match="reduce"):
+        edge_to_node(torch.zeros(1, 2, 3), torch.tensor([0, 1]), 2, reduce="max")
