@@ -1,5 +1,6 @@
 import torch
 
+from duetgraph.model.graph import edge_index, fully_connected_edges, node_to_edge
 from duetgraph.model.layers import MLP, TypedLinear
 
 
@@ -23,3 +24,11 @@ def test_mlp_has_no_dropout_randomness_in_eval():
     assert not torch.equal(mlp(x), mlp(x))
     mlp.eval()
     torch.testing.assert_close(mlp(x), mlp(x), rtol=0, atol=0)
+
+
+def test_forward_pairs_equals_the_layer_on_edge_features():
+    layer = TypedLinear(2, 2 * 6, 4)
+    x = torch.randn(3, 2, 5, 6)  # (B, S, N, C)
+    send, recv = edge_index(fully_connected_edges(5))
+    expected = layer(node_to_edge(x, send, recv))  # (K', B, S, E, out)
+    torch.testing.assert_close(layer.forward_pairs(x, send, recv), expected)

@@ -167,10 +167,8 @@ class RNNDecoder(nn.Module):
         self, x: Tensor, hidden: Tensor, edges: Tensor, send: Tensor, recv: Tensor
     ) -> tuple[Tensor, Tensor]:
         """x (B, N, F), hidden (B, N, H), edges (B, E, K) → (prediction (B, N, F), hidden)."""
-        m = self.dropout(
-            torch.tanh(self.msg_fc1(node_to_edge(hidden, send, recv)))
-        )  # (K', B, E, H)
-        m = torch.tanh(self.msg_fc2.forward_typed(m))
+        m = torch.tanh(self.msg_fc1.forward_pairs(hidden, send, recv))  # (K', B, E, H)
+        m = torch.tanh(self.msg_fc2.forward_typed(self.dropout(m)))
         m = weighted_messages(m, edges, self.skip_first) / self.n_types  # (B, E, H)
         agg = edge_to_node(m, recv, x.shape[-2], reduce="mean")  # (B, N, H)
         xr, xi, xn = self.input_gates(x).chunk(3, dim=-1)
@@ -243,7 +241,7 @@ class GraphRNNDecoder(nn.Module):
         i, f, o, g = self.gates(torch.cat([x, h], dim=-1), adj).chunk(4, dim=-1)  # 4 × (B, N, H)
         c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
         h = torch.sigmoid(o) * torch.tanh(c)
-        m = self.msg_fc(node_to_edge(h, send, recv))  # (K', B, E, H)
+        m = self.msg_fc.forward_pairs(h, send, recv)  # (K', B, E, H), as msg_fc(node_to_edge(h))
         m = self.dropout(F.elu(self.type_batch_norm(m)))
         agg = edge_to_node(
             weighted_messages(m, edges, self.skip_first), recv, x.shape[-2], reduce="mean"
