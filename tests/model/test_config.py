@@ -1,5 +1,6 @@
 import json
 
+import numpy as np
 import pytest
 
 from duetgraph.model import ModelConfig, bipartite_edges, fully_connected_edges
@@ -79,3 +80,11 @@ def test_derived_sizes():
         n_nodes=5, n_features=4, n_input_frames=49, latent_edges=fully_connected_edges(5)
     )
     assert config.n_latent_edges == 20 and config.dims == 2
+
+
+def test_numpy_scalars_become_plain_values():
+    config = make_config(n_nodes=np.int64(4), tau=np.float32(0.5), n_hidden=np.int32(8))
+    assert (
+        type(config.n_nodes) is int and type(config.n_hidden) is int and type(config.tau) is float
+    )
+    assert ModelConfig.from_dict(json.loads(json.dumps(config.to_dict()))) == config

@@ -7,6 +7,7 @@ weights; `ModelConfig.from_dict` rebuilds the config and raises on unknown or mi
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -71,8 +72,15 @@ class ModelConfig:
     n_dims: int | None = None
 
     def __post_init__(self) -> None:
-        # Accept lists (from JSON or TOML) and store hashable tuples.
+        # Store plain Python types: numpy scalars become int/float, lists (from JSON or TOML)
+        # become hashable tuples, so to_dict() holds only plain values.
         set_ = object.__setattr__
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+                set_(self, f.name, int(value))
+            elif isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral):
+                set_(self, f.name, float(value))
         set_(self, "latent_edges", tuple((int(s), int(r)) for s, r in self.latent_edges))
         set_(self, "known_edges", tuple((int(a), int(b)) for a, b in self.known_edges))
         if self.edge_prior is not None:
