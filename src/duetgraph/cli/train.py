@@ -1,0 +1,117 @@
+"""`duetgraph train`: train an NRI model and write a run folder.
+
+    duetgraph train --data data/ --system springs5 -o runs/springs/ --preset nri_springs5
+    duetgraph train -o runs/springs/ --data data/ --resume --epochs 600
+
+Settings resolve as defaults ← `--preset` or `--config` file ← flags; each flag sets one field of
+the [data], [model] or [train] section (`duetgraph.train.config.FLAGS`). Physics simulations
+(`--data`) are the one training source so far; the library call for each source lives in
+`duetgraph.train`, so another source is one more branch in `run`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from typing import Any
+
+from duetgraph.errors import InputError
+from duetgraph.train.config import (
+    FLAGS,
+    RunConfig,
+    apply_overrides,
+    load_preset,
+    load_run_config,
+    preset_names,
+)
+
+log = logging.getLogger(__name__)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "train",
+        help="train an NRI model (physics simulations with --data)",
+        description="Train an NRI model and write checkpoints and metrics into a run folder.",
+    )
+    p.add_argument("--data", metavar="DIR", help="folder of NRI-layout simulation arrays")
+    p.add_argument("-o", "--out", metavar="RUN_DIR", required=True, help="run folder to write")
+    source = p.add_mutually_exclusive_group()
+    source.add_argument("--config", metavar="TOML", help="config file ([data], [model], [train])")
+    source.add_argument(
+        "--preset", metavar="NAME", help=f"shipped preset: {', '.join(preset_names())}"
+    )
+    p.add_argument("--resume", action="store_true", help="continue the run in RUN_DIR from last.pt")
+    p.add_argument(
+        "--overwrite", action="store_true", help="start again in a RUN_DIR that holds a run"
+    )
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    group = p.add_argument_group("settings (each sets one config field)")
+    for flag in FLAGS:
+        group.add_argument(
+            flag.name,
+            dest=_dest(flag),
+            type=flag.type,
+            choices=flag.choices,
+            default=None,
+            metavar=None if flag.choices else flag.type.__name__.upper(),
+            help=f"{flag.help} [{flag.section}.{flag.key}]",
+        )
+    p.set_defaults(func=run)
+
+
+def _dest(flag) -> str:
+    return f"{flag.section}__{flag.key}"
+
+
+def flag_overrides(args: argparse.Namespace) -> dict[tuple[str, str], Any]:
+    """The {(section, key): value} of the flags given on the command line."""
+    out = {}
+    for flag in FLAGS:
+        value = getattr(args, _dest(flag))
+        if value is not None:
+            out[(flag.section, flag.key)] = value
+    return out
+
+
+def resolve_run_config(args: argparse.Namespace) -> RunConfig:
+    """Defaults ← preset or config file ← flags."""
+    if args.preset:
+        base = load_preset(args.preset)
+    elif args.config:
+        base = load_run_config(args.config)
+    else:
+        base = RunConfig()
+    return apply_overrides(base, flag_overrides(args))
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.data is not None:
+        return _train_physics(args)
+    raise InputError(
+        "give --data DIR, a folder of NRI-layout simulation arrays (loc_train_springs5.npy, ...)."
+    )
+
+
+def _train_physics(args: argparse.Namespace) -> int:
+    from duetgraph.train.physics import train_physics
+
+    if args.resume and (args.config or args.preset):
+        raise InputError("--resume continues with the run's own settings; drop --config/--preset.")
+    config = None if args.resume else resolve_run_config(args)
+    result = train_physics(
+        args.data,
+        args.out,
+        config,
+        resume=args.resume,
+        overwrite=args.overwrite,
+        overrides=flag_overrides(args),
+        progress=not args.no_progress,
+    )
+    last = result.history[-1] if result.history else {}
+    print(
+        f"{result.run_dir}: {result.epochs_done} epochs ({result.stopped}); best valid "
+        f"{result.select_on} {result.best_value:.6g} at epoch {result.best_epoch}; last valid "
+        f"edge accuracy {last.get('valid_acc', float('nan')):.4f}"
+    )
+    return 0

@@ -1,0 +1,333 @@
+"""Training configuration: `TrainConfig`, the run config of a TOML file, presets and CLI flags.
+
+A run is described by three sections, each a frozen dataclass or the plain fields of one:
+
+```toml
+[data]              # PhysicsDataConfig: which simulation files, how many of them
+system = "springs5"
+[model]             # ModelConfig fields that do not come from the data (n_hidden, encoder, ...)
+n_hidden = 256
+[train]             # TrainConfig
+epochs = 500
+```
+
+Values are resolved as defaults ← preset or `--config` file ← command-line flags; every flag of
+`duetgraph train` maps onto exactly one field (`FLAGS`). Unknown sections or keys, and values of
+the wrong type, raise `InputError` naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field, fields
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from duetgraph.data.physics import PhysicsDataConfig
+from duetgraph.errors import InputError
+from duetgraph.model.config import ModelConfig
+
+SELECT_ON = ("nll", "loss")
+# ModelConfig fields that are set from the data set, never from a config file or flag.
+MODEL_FIELDS_FROM_DATA = frozenset(
+    {"n_nodes", "n_features", "n_input_frames", "latent_edges", "known_edges", "n_dims"}
+)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How to train. Defaults are NRI's (Kipf et al. 2018) where NRI has one.
+
+    Args:
+        epochs: passes over the train split.
+        batch_size: samples per optimiser step.
+        lr: Adam learning rate.
+        lr_decay_every: multiply the learning rate by `lr_decay` every this many epochs (NRI: 200);
+            0 keeps it constant.
+        lr_decay: the factor (NRI: 0.5).
+        beta_start: KL weight β at epoch 0; it grows linearly to 1 over `beta_anneal_epochs`.
+        beta_anneal_epochs: epochs until β = 1 (0: β = 1 throughout). Must not exceed `epochs`,
+            so that β reaches 1.
+        select_on: validation metric that picks `best.pt`: "nll" (NRI) or "loss" (nll + kl at β=1).
+        seed: seeds the shuffling, Gumbel and dropout generators; same seed, same run.
+        threads: torch CPU threads during training (0: torch's default).
+        time_limit_min: stop after this many wall-clock minutes of this invocation, mid-epoch if
+            need be, keeping the best model so far (0: no limit).
+        device: "cpu", "cuda" or "cuda:N".
+    """
+
+    epochs: int = 500
+    batch_size: int = 128
+    lr: float = 5e-4
+    lr_decay_every: int = 200
+    lr_decay: float = 0.5
+    beta_start: float = 1.0
+    beta_anneal_epochs: int = 0
+    select_on: str = "nll"
+    seed: int = 0
+    threads: int = 0
+    time_limit_min: float = 0.0
+    device: str = "cpu"
+
+    def __post_init__(self) -> None:
+        for name in ("epochs", "batch_size"):
+            if getattr(self, name) < 1:
+                raise InputError(
+                    f"TrainConfig.{name} must be at least 1, got {getattr(self, name)}."
+                )
+        for name in ("lr_decay_every", "beta_anneal_epochs", "seed", "threads"):
+            if getattr(self, name) < 0:
+                raise InputError(f"TrainConfig.{name} must be >= 0, got {getattr(self, name)}.")
+        if self.lr <= 0 or not 0 < self.lr_decay <= 1:
+            raise InputError("TrainConfig.lr must be > 0 and lr_decay in (0, 1].")
+        if not 0 <= self.beta_start <= 1:
+            raise InputError(f"TrainConfig.beta_start must be in [0, 1], got {self.beta_start}.")
+        if self.beta_anneal_epochs > self.epochs:
+            raise InputError(
+                f"TrainConfig.beta_anneal_epochs ({self.beta_anneal_epochs}) exceeds epochs "
+                f"({self.epochs}): the KL weight would never reach 1; shorten the annealing."
+            )
+        if self.select_on not in SELECT_ON:
+            raise InputError(
+                f"TrainConfig.select_on must be one of {SELECT_ON}, got {self.select_on!r}."
+            )
+        if self.time_limit_min < 0:
+            raise InputError("TrainConfig.time_limit_min must be >= 0 (0: no limit).")
+
+    def lr_at(self, epoch: int) -> float:
+        """Learning rate of 0-based `epoch` (step decay)."""
+        if self.lr_decay_every <= 0:
+            return self.lr
+        return self.lr * self.lr_decay ** (epoch // self.lr_decay_every)
+
+    def beta_at(self, epoch: int) -> float:
+        """KL weight β of 0-based `epoch`; 1 from epoch `beta_anneal_epochs` on."""
+        if self.beta_anneal_epochs <= 0 or epoch >= self.beta_anneal_epochs:
+            return 1.0
+        return self.beta_start + (1.0 - self.beta_start) * epoch / self.beta_anneal_epochs
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any], source: str = "TrainConfig") -> TrainConfig:
+        return cls(**_checked(d, _defaults(cls), source, "train"))
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything a config file or preset holds: data selection, model options, training."""
+
+    data: PhysicsDataConfig = field(default_factory=PhysicsDataConfig)
+    model: dict[str, Any] = field(default_factory=dict)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "data": dataclasses.asdict(self.data),
+            "model": dict(self.model),
+            "train": self.train.to_dict(),
+        }
+
+    def model_config(self, **from_data: Any) -> ModelConfig:
+        """The ModelConfig of these options and the data-derived fields `from_data`."""
+        try:
+            return ModelConfig(**{**self.model, **from_data})
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"model options: {exc}") from exc
+
+
+def _defaults(cls) -> dict[str, Any]:
+    out = {}
+    for f in fields(cls):
+        if f.default is not dataclasses.MISSING:
+            out[f.name] = f.default
+    return out
+
+
+def _model_defaults() -> dict[str, Any]:
+    return {k: v for k, v in _defaults(ModelConfig).items() if k not in MODEL_FIELDS_FROM_DATA}
+
+
+# Types a key may take, for fields whose default does not tell (None defaults).
+_OPTIONAL_TYPES = {"edge_prior": (list, tuple)}
+
+
+def _checked(values: dict[str, Any], defaults: dict[str, Any], source: str, section: str) -> dict:
+    """Check keys and value types of one section against its defaults; return a plain dict."""
+    out = {}
+    for key, value in values.items():
+        if key not in defaults:
+            hint = " (it is set from the data)" if key in MODEL_FIELDS_FROM_DATA else ""
+            raise InputError(
+                f"{source}: [{section}] has no key {key!r}{hint}; known keys: "
+                f"{', '.join(sorted(defaults))}."
+            )
+        default = defaults[key]
+        if default is None:
+            ok = value is None or isinstance(value, _OPTIONAL_TYPES.get(key, ()))
+            value = tuple(value) if isinstance(value, list) else value
+        elif isinstance(default, bool):
+            ok = isinstance(value, bool)
+        elif isinstance(default, int):
+            ok = isinstance(value, int) and not isinstance(value, bool)
+        elif isinstance(default, float):
+            ok = isinstance(value, int | float) and not isinstance(value, bool)
+            value = float(value) if ok else value
+        else:
+            ok = isinstance(value, type(default))
+        if not ok:
+            raise InputError(
+                f"{source}: [{section}] {key} = {value!r} should be {_kind(default)}; fix the value."
+            )
+        out[key] = value
+    return out
+
+
+def _kind(default: Any) -> str:
+    if default is None:
+        return "a list"
+    if isinstance(default, bool):
+        return "true or false"
+    return {int: "an integer", float: "a number", str: "a string"}.get(type(default), "a value")
+
+
+def run_config_from_dict(d: dict[str, Any], source: str = "config") -> RunConfig:
+    """Build a RunConfig from `{"data": {...}, "model": {...}, "train": {...}}` (any may be absent)."""
+    unknown = sorted(set(d) - {"data", "model", "train"})
+    if unknown:
+        raise InputError(
+            f"{source}: unknown section(s) {unknown}; a config has [data], [model] and [train]."
+        )
+    for name in ("data", "model", "train"):
+        if not isinstance(d.get(name, {}), dict):
+            raise InputError(f"{source}: {name} must be a table ([{name}]).")
+    data = _checked(d.get("data", {}), _defaults(PhysicsDataConfig), source, "data")
+    model = _checked(d.get("model", {}), _model_defaults(), source, "model")
+    train = _checked(d.get("train", {}), _defaults(TrainConfig), source, "train")
+    cfg = RunConfig(PhysicsDataConfig(**data), model, TrainConfig(**train))
+    cfg.model_config(**_placeholder_data_fields())  # model options are checked now, not later
+    return cfg
+
+
+def _placeholder_data_fields() -> dict[str, Any]:
+    return {"n_nodes": 2, "n_features": 4, "n_input_frames": 2, "latent_edges": ((0, 1),)}
+
+
+def load_run_config(path: str | Path) -> RunConfig:
+    """Read a TOML config file (see the module docstring)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the config file ({exc.strerror}).") from exc
+    try:
+        d = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: not valid TOML ({exc}).") from exc
+    return run_config_from_dict(d, str(path))
+
+
+def preset_names() -> list[str]:
+    """Names of the presets shipped in `duetgraph/presets/*.toml`."""
+    folder = resources.files("duetgraph") / "presets"
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+def load_preset(name: str) -> RunConfig:
+    """The shipped preset `name` (e.g. "nri_springs5")."""
+    names = preset_names()
+    if name not in names:
+        raise InputError(f"unknown preset {name!r}; choose one of {', '.join(names)}.")
+    with resources.as_file(resources.files("duetgraph") / "presets" / f"{name}.toml") as p:
+        return load_run_config(p)
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One command-line flag and the one config field it sets."""
+
+    name: str  # "--hidden"
+    section: str  # "model"
+    key: str  # "n_hidden"
+    type: type
+    help: str
+    choices: tuple[str, ...] | None = None
+
+
+FLAGS: tuple[Flag, ...] = (
+    Flag("--system", "data", "system", str, "simulation file suffix, e.g. springs5, charged5"),
+    Flag(
+        "--max-train-sims",
+        "data",
+        "max_train_sims",
+        int,
+        "use the first N train simulations (0: all)",
+    ),
+    Flag(
+        "--max-valid-sims",
+        "data",
+        "max_valid_sims",
+        int,
+        "use the first N valid simulations (0: all)",
+    ),
+    Flag("--encoder", "model", "encoder", str, "edge encoder", ("mlp", "gcn")),
+    Flag("--decoder", "model", "decoder", str, "dynamics decoder", ("mlp", "rnn", "graph_rnn")),
+    Flag("--hidden", "model", "n_hidden", int, "hidden width H"),
+    Flag("--edge-types", "model", "n_edge_types", int, "edge types K"),
+    Flag(
+        "--pred-steps", "model", "n_pred_steps", int, "decoder steps between teacher-forced frames"
+    ),
+    Flag("--dropout", "model", "dropout", float, "dropout probability"),
+    Flag("--tau", "model", "tau", float, "Gumbel-softmax temperature"),
+    Flag(
+        "--output-variance",
+        "model",
+        "output_variance",
+        float,
+        "variance of the Gaussian likelihood",
+    ),
+    Flag("--epochs", "train", "epochs", int, "epochs"),
+    Flag("--batch-size", "train", "batch_size", int, "samples per step"),
+    Flag("--lr", "train", "lr", float, "Adam learning rate"),
+    Flag(
+        "--lr-decay-every",
+        "train",
+        "lr_decay_every",
+        int,
+        "epochs between learning-rate decays (0: never)",
+    ),
+    Flag("--lr-decay", "train", "lr_decay", float, "learning-rate decay factor"),
+    Flag("--beta-start", "train", "beta_start", float, "KL weight at epoch 0 (annealed to 1)"),
+    Flag(
+        "--beta-anneal-epochs",
+        "train",
+        "beta_anneal_epochs",
+        int,
+        "epochs until the KL weight is 1",
+    ),
+    Flag("--select-on", "train", "select_on", str, "validation metric for best.pt", SELECT_ON),
+    Flag("--seed", "train", "seed", int, "random seed"),
+    Flag("--threads", "train", "threads", int, "torch CPU threads (0: default)"),
+    Flag(
+        "--time-limit-min",
+        "train",
+        "time_limit_min",
+        float,
+        "stop after M minutes, keeping the best model",
+    ),
+    Flag("--device", "train", "device", str, "cpu, cuda or cuda:N"),
+)
+
+
+def apply_overrides(cfg: RunConfig, overrides: dict[tuple[str, str], Any]) -> RunConfig:
+    """A copy of `cfg` with `{(section, key): value}` set (values already of the right type)."""
+    data = dataclasses.asdict(cfg.data)
+    model = dict(cfg.model)
+    train = cfg.train.to_dict()
+    sections = {"data": data, "model": model, "train": train}
+    for (section, key), value in overrides.items():
+        sections[section][key] = value
+    return run_config_from_dict(sections, "command line")

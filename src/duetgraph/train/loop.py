@@ -1,0 +1,378 @@
+"""The training loop: Adam, step learning-rate decay, β annealing, validation, checkpoints.
+
+`fit` trains any model with the `NRIModel` interface (`forward(x, generator)` → output with
+`logits`; `loss(out, x, beta)` → dict with "nll", "kl", "total") on samples `(S, T, N, F)`. It is
+deterministic for a given seed on CPU: shuffling and Gumbel noise come from explicit
+`torch.Generator`s, and dropout draws from torch's global generator inside a `fork_rng` block
+seeded from the run seed, so the caller's global random state is left untouched. All three
+generator states are saved in every checkpoint, and a resumed run continues exactly where the
+interrupted one stopped.
+
+Per epoch it writes `best.pt` (when validation improves), then `last.pt`, then `metrics.csv`
+(order chosen so that a crash at any point leaves a consistent folder). With a time limit the run
+may stop mid-epoch: that partial epoch is validated and may become `best.pt`, but `last.pt` stays
+at the last complete epoch.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import math
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+from tqdm import tqdm
+
+from duetgraph.atomic import write_text_atomic
+from duetgraph.model.config import ModelConfig
+from duetgraph.model.nri import NRIModel
+from duetgraph.train import run as runfiles
+from duetgraph.train.checkpoint import load_checkpoint, save_checkpoint
+from duetgraph.train.config import RunConfig
+from duetgraph.train.metrics import best_permutation_accuracy
+
+log = logging.getLogger(__name__)
+
+HISTORY_COLUMNS = (
+    "epoch",
+    "partial",
+    "lr",
+    "beta",
+    "train_loss",
+    "train_nll",
+    "train_kl",
+    "train_acc",
+    "valid_loss",
+    "valid_nll",
+    "valid_kl",
+    "valid_acc",
+    "valid_acc_perm",
+    "samples",
+    "epoch_s",
+    "cpu_s",
+    "elapsed_s",
+    "cpu_total_s",
+)
+
+
+@dataclass(frozen=True)
+class Samples:
+    """Training data: `features (S, T, N, F)` float32; `edge_labels (S, E)` int64 true types of
+    the model's latent edges, or None where the truth is unknown (dance)."""
+
+    features: Tensor
+    edge_labels: Tensor | None = None
+
+
+@dataclass(frozen=True)
+class FitResult:
+    run_dir: Path
+    epochs_done: int  # complete epochs in last.pt
+    best_epoch: int  # 1-based epoch of best.pt (a partial epoch counts as the next one)
+    best_value: float
+    select_on: str
+    stopped: str  # "completed" or "time_limit"
+    history: list[dict[str, float]]
+
+
+def _batches(n: int, batch_size: int, generator: torch.Generator | None) -> Iterator[Tensor]:
+    order = torch.randperm(n, generator=generator) if generator is not None else torch.arange(n)
+    yield from order.split(batch_size)
+
+
+@torch.no_grad()
+def validate(
+    model: nn.Module,
+    data: Samples,
+    *,
+    n_input_frames: int,
+    batch_size: int,
+    device: torch.device,
+    seed: int,
+) -> dict[str, float]:
+    """Mean nll, kl and loss (β = 1) over `data` in eval mode, plus edge accuracy if labelled.
+
+    The Gumbel noise comes from a fresh generator seeded with `seed`, so the same model gives
+    the same numbers. Means are per sample (each batch weighted by its size).
+    """
+    model.eval()
+    generator = torch.Generator(device=device).manual_seed(seed)
+    labels = data.edge_labels
+    sums = {"nll": 0.0, "kl": 0.0, "loss": 0.0}
+    preds = []
+    n_types = 0
+    n = data.features.shape[0]
+    for idx in _batches(n, batch_size, None):
+        x = data.features[idx, :n_input_frames].to(device)
+        out = model(x, generator=generator)
+        losses = model.loss(out, x, beta=1.0)
+        b = x.shape[0]
+        sums["nll"] += float(losses["nll"]) * b
+        sums["kl"] += float(losses["kl"]) * b
+        sums["loss"] += float(losses["total"]) * b
+        preds.append(out.logits.argmax(-1).cpu())
+        n_types = out.logits.shape[-1]
+    result = {k: v / max(n, 1) for k, v in sums.items()}
+    result["acc"] = result["acc_perm"] = math.nan
+    if labels is not None and n:
+        pred = torch.cat(preds)
+        result["acc"] = float((pred == labels).double().mean())
+        n_types = max(n_types, int(labels.max()) + 1)
+        result["acc_perm"] = best_permutation_accuracy(pred, labels, n_types)[0]
+    return result
+
+
+def _write_metrics_csv(run_dir: Path, history: list[dict[str, float]]) -> None:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=HISTORY_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in history:
+        writer.writerow({k: _fmt(row.get(k, math.nan)) for k in HISTORY_COLUMNS})
+    write_text_atomic(run_dir / runfiles.METRICS_CSV, buf.getvalue(), overwrite=True)
+
+
+def _fmt(v: float) -> str:
+    if isinstance(v, bool | int):
+        return str(int(v))
+    return f"{v:.7g}"
+
+
+def train_epoch(
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    data: Samples,
+    *,
+    n_input_frames: int,
+    batch_size: int,
+    beta: float,
+    device: torch.device,
+    shuffle: torch.Generator,
+    gumbel: torch.Generator,
+    deadline: float = math.inf,
+    progress: bool = False,
+    desc: str = "",
+) -> tuple[dict[str, float], int, bool]:
+    """One pass over `data` in shuffled batches (or until `time.monotonic()` passes `deadline`).
+
+    Returns:
+        (means, samples seen, partial): per-sample means of loss (with `beta`), nll, kl and the
+        edge accuracy (nan without labels); partial is True when the deadline cut the pass short.
+    """
+    model.train()
+    n = data.features.shape[0]
+    sums = {"loss": 0.0, "nll": 0.0, "kl": 0.0, "correct": 0.0, "edges": 0.0}
+    seen, partial = 0, False
+    bar = tqdm(
+        total=math.ceil(n / batch_size), desc=desc, leave=False, disable=None if progress else True
+    )
+    for idx in _batches(n, batch_size, shuffle):
+        x = data.features[idx, :n_input_frames].to(device)
+        out = model(x, generator=gumbel)
+        losses = model.loss(out, x, beta=beta)
+        optimizer.zero_grad(set_to_none=True)
+        losses["total"].backward()
+        optimizer.step()
+        b = x.shape[0]
+        seen += b
+        sums["loss"] += losses["total"].item() * b
+        sums["nll"] += losses["nll"].item() * b
+        sums["kl"] += losses["kl"].item() * b
+        if data.edge_labels is not None:
+            pred = out.logits.detach().argmax(-1).cpu()
+            sums["correct"] += float((pred == data.edge_labels[idx]).sum())
+            sums["edges"] += pred.numel()
+        bar.update(1)
+        bar.set_postfix(nll=f"{sums['nll'] / seen:.4g}", kl=f"{sums['kl'] / seen:.3g}")
+        if time.monotonic() > deadline:
+            partial = seen < n
+            break
+    bar.close()
+    means = {k: sums[k] / seen for k in ("loss", "nll", "kl")}
+    means["acc"] = sums["correct"] / sums["edges"] if sums["edges"] else math.nan
+    return means, seen, partial
+
+
+def _rng_state(shuffle: torch.Generator, gumbel: torch.Generator) -> dict[str, Tensor]:
+    return {
+        "shuffle": shuffle.get_state(),
+        "gumbel": gumbel.get_state(),
+        "torch": torch.get_rng_state(),
+    }
+
+
+def fit(
+    model_config: ModelConfig,
+    run_config: RunConfig,
+    train: Samples,
+    valid: Samples,
+    run_dir: str | Path,
+    data_info: dict[str, Any],
+    *,
+    resume_from: dict[str, Any] | None = None,
+    progress: bool = False,
+    build: Callable[[ModelConfig], nn.Module] = NRIModel,
+) -> FitResult:
+    """Build a model from `model_config`, train it, write checkpoints and metrics into `run_dir`.
+
+    Args:
+        model_config: the model to build (initialised from the run seed); stored in checkpoints
+            so the model can be rebuilt.
+        run_config: `run_config.train` drives the loop; all of it is stored.
+        train, valid: samples (S, T, N, F); the first `model_config.n_input_frames` frames of
+            each are used. `edge_labels` (S, E), if present, give the edge accuracy columns.
+        run_dir: prepared run folder (`run.prepare_run_dir`).
+        data_info: plain dict stored in checkpoints (kind, system, normalisation statistics).
+        resume_from: a loaded `last.pt` to continue from.
+        progress: show a tqdm bar per epoch (only on a terminal).
+        build: model constructor (tests may pass a stand-in).
+
+    Returns:
+        FitResult with the per-epoch history.
+    """
+    tc = run_config.train
+    run_dir = Path(run_dir)
+    device = torch.device(tc.device)
+    n_in = model_config.n_input_frames
+    if train.features.shape[1] < n_in or valid.features.shape[1] < n_in:
+        raise ValueError(f"train and valid samples need at least {n_in} frames")
+    shuffle_gen = torch.Generator().manual_seed(tc.seed)
+    gumbel_gen = torch.Generator(device=device).manual_seed(tc.seed + 1)
+    history: list[dict[str, float]] = []
+    best = {"metric": tc.select_on, "value": math.inf, "epoch": 0}
+    start_epoch = 0
+    if resume_from is not None:
+        shuffle_gen.set_state(resume_from["rng"]["shuffle"])
+        gumbel_gen.set_state(resume_from["rng"]["gumbel"])
+        history = [dict(r) for r in resume_from["history"]]
+        best = dict(resume_from["best"])
+        start_epoch = int(resume_from["epoch"])
+        best_file = run_dir / runfiles.BEST
+        if best_file.is_file():  # best.pt may come from a later, partial (time-limited) epoch
+            stored = load_checkpoint(best_file)["best"]
+            if stored["value"] < best["value"]:
+                best = dict(stored)
+
+    def payload(
+        model: nn.Module, optimizer: torch.optim.Optimizer, epoch: int, partial: bool
+    ) -> dict[str, Any]:
+        return {
+            "epoch": epoch,
+            "partial": partial,
+            "model_config": model_config.to_dict(),
+            "model_state": model.state_dict(),
+            "optimizer_state": optimizer.state_dict(),
+            "rng": _rng_state(shuffle_gen, gumbel_gen),
+            "run_config": run_config.to_dict(),
+            "data": data_info,
+            "best": dict(best),
+            "history": [dict(r) for r in history],
+        }
+
+    old_threads = torch.get_num_threads()
+    if tc.threads > 0:
+        torch.set_num_threads(tc.threads)
+    t_start = time.monotonic()
+    deadline = t_start + tc.time_limit_min * 60.0 if tc.time_limit_min > 0 else math.inf
+    stopped = "completed"
+    fork_devices = [device] if device.type == "cuda" else []
+    try:
+        with torch.random.fork_rng(devices=fork_devices):
+            # Initial weights, then dropout, draw from this stream; the caller's is restored on exit.
+            torch.manual_seed(tc.seed)
+            model = build(model_config).to(device)
+            optimizer = torch.optim.Adam(model.parameters(), lr=tc.lr)
+            if resume_from is not None:
+                model.load_state_dict(resume_from["model_state"])
+                optimizer.load_state_dict(resume_from["optimizer_state"])
+                torch.set_rng_state(resume_from["rng"]["torch"])
+            for epoch in range(start_epoch, tc.epochs):
+                t0, c0 = time.monotonic(), time.process_time()
+                lr, beta = tc.lr_at(epoch), tc.beta_at(epoch)
+                for group in optimizer.param_groups:
+                    group["lr"] = lr
+                means, seen, partial = train_epoch(
+                    model,
+                    optimizer,
+                    train,
+                    n_input_frames=n_in,
+                    batch_size=tc.batch_size,
+                    beta=beta,
+                    device=device,
+                    shuffle=shuffle_gen,
+                    gumbel=gumbel_gen,
+                    deadline=deadline,
+                    progress=progress,
+                    desc=f"epoch {epoch + 1}/{tc.epochs}",
+                )
+                val = validate(
+                    model,
+                    valid,
+                    n_input_frames=n_in,
+                    batch_size=tc.batch_size,
+                    device=device,
+                    seed=tc.seed + 3,
+                )
+                epoch_s, cpu_s = time.monotonic() - t0, time.process_time() - c0
+                prev = history[-1] if history else {"elapsed_s": 0.0, "cpu_total_s": 0.0}
+                row = {
+                    "epoch": epoch + 1,
+                    "partial": int(partial),
+                    "lr": lr,
+                    "beta": beta,
+                    **{f"train_{k}": v for k, v in means.items()},
+                    **{f"valid_{k}": v for k, v in val.items()},
+                    "samples": seen,
+                    "epoch_s": epoch_s,
+                    "cpu_s": cpu_s,
+                    "elapsed_s": prev["elapsed_s"] + epoch_s,
+                    "cpu_total_s": prev["cpu_total_s"] + cpu_s,
+                }
+                history.append(row)
+                value = row[f"valid_{tc.select_on}"]
+                if value < best["value"]:
+                    best = {"metric": tc.select_on, "value": float(value), "epoch": epoch + 1}
+                    save_checkpoint(
+                        run_dir / runfiles.BEST, payload(model, optimizer, epoch + 1, partial)
+                    )
+                if not partial:
+                    save_checkpoint(
+                        run_dir / runfiles.LAST, payload(model, optimizer, epoch + 1, False)
+                    )
+                _write_metrics_csv(run_dir, history)
+                log.info(
+                    "epoch %d/%d%s: train nll %.4g kl %.3g | valid nll %.4g kl %.3g acc %.4f "
+                    "(perm %.4f) | %.1f s",
+                    epoch + 1,
+                    tc.epochs,
+                    " (partial)" if partial else "",
+                    row["train_nll"],
+                    row["train_kl"],
+                    row["valid_nll"],
+                    row["valid_kl"],
+                    row["valid_acc"],
+                    row["valid_acc_perm"],
+                    epoch_s,
+                )
+                if partial or (time.monotonic() > deadline and epoch + 1 < tc.epochs):
+                    stopped = "time_limit"
+                    log.info("time limit of %.1f min reached; stopping", tc.time_limit_min)
+                    break
+    finally:
+        torch.set_num_threads(old_threads)
+    complete = [r for r in history if not r["partial"]]
+    return FitResult(
+        run_dir=run_dir,
+        epochs_done=int(complete[-1]["epoch"]) if complete else 0,
+        best_epoch=int(best["epoch"]),
+        best_value=float(best["value"]),
+        select_on=tc.select_on,
+        stopped=stopped,
+        history=history,
+    )
