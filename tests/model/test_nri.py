@@ -163,3 +163,11 @@ def test_runs_on_cuda(encoder, decoder):
     assert all(p.grad is not None for p in model.encoder.parameters())
     again = model(x, generator=torch.Generator(device=device).manual_seed(0))
     torch.testing.assert_close(out.edges, again.edges)
+
+
+def test_decode_checks_its_input():
+    model = NRIModel(tiny_config())
+    with pytest.raises(ValueError, match="at least 2"):
+        model.decode(torch.randn(2, 1, 5, 4), torch.zeros(2, 20, 2))
+    with pytest.raises(ValueError, match="input must be"):
+        model.decode(torch.randn(2, 6, 4, 4), torch.zeros(2, 20, 2))

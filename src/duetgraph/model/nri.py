@@ -88,7 +88,7 @@ class NRIModel(nn.Module):
         Returns:
             (B, E, K) logits, E = len(config.latent_edges).
         """
-        self._check_input(x)
+        self._check_input(x, self.config.n_input_frames, "the encoder needs n_input_frames =")
         x = x[:, : self.config.n_input_frames]
         if self.config.encoder == "gcn":
             logits = self.encoder(x, self.send, self.recv, self.adj)
@@ -138,10 +138,7 @@ class NRIModel(nn.Module):
         Returns:
             (B, T-1, N, F).
         """
-        if x.shape[1] < 2:
-            raise ValueError(
-                f"the decoder needs at least 2 frames, got x of shape {tuple(x.shape)}"
-            )
+        self._check_input(x, 2, "the decoder needs at least")
         k = n_pred_steps or self.config.n_pred_steps
         if self.config.symmetric:
             edges = torch.cat([edges, edges], dim=1)  # (B, 2E, K), both directions of each pair
@@ -207,13 +204,11 @@ class NRIModel(nn.Module):
         losses["mse"] = F.mse_loss(out.prediction, target).detach()
         return losses
 
-    def _check_input(self, x: Tensor) -> None:
+    def _check_input(self, x: Tensor, min_frames: int, why: str) -> None:
         c = self.config
         if x.dim() != 4 or x.shape[2] != c.n_nodes or x.shape[3] != c.n_features:
             raise ValueError(
                 f"model input must be (B, T, N={c.n_nodes}, F={c.n_features}), got {tuple(x.shape)}"
             )
-        if x.shape[1] < c.n_input_frames:
-            raise ValueError(
-                f"model input has {x.shape[1]} frames; the encoder needs n_input_frames={c.n_input_frames}"
-            )
+        if x.shape[1] < min_frames:
+            raise ValueError(f"model input has {x.shape[1]} frames; {why} {min_frames}")
