@@ -3,7 +3,8 @@ import io
 import pytest
 import torch
 
-from duetgraph.model import ModelConfig, NRIModel, bipartite_edges
+from duetgraph.model import ModelConfig, NRIModel, bipartite_edges, duet_edges
+from duetgraph.skeleton import get_skeleton
 
 from .helpers import COMBOS, tiny_config
 
@@ -171,3 +172,43 @@ def test_decode_checks_its_input():
         model.decode(torch.randn(2, 1, 5, 4), torch.zeros(2, 20, 2))
     with pytest.raises(ValueError, match="input must be"):
         model.decode(torch.randn(2, 6, 4, 4), torch.zeros(2, 20, 2))
+
+
+@pytest.mark.parametrize("directed", [True, False])
+def test_paper_duet_model_trains_end_to_end(directed):
+    """The duet paper's best setting, shrunk: 3 joints per dancer, 4 edge types with the paper's
+    prior, GCN encoder and graph-recurrent decoder, bone loss on."""
+    skeleton = get_skeleton("smpl29")
+    joints = skeleton.indices(["pelvis", "left_wrist", "right_wrist"])
+    latent, known = duet_edges(skeleton.parents, joints, directed=directed)
+    config = ModelConfig(
+        n_nodes=6,
+        n_features=6,
+        n_input_frames=8,
+        latent_edges=latent,
+        known_edges=known,
+        encoder="gcn",
+        decoder="graph_rnn",
+        n_hidden=16,
+        n_edge_types=4,
+        edge_prior=(0.35, 0.25, 0.15, 0.25),
+        skip_first_edge_type=True,
+        symmetric=not directed,
+        dropout=0.1,
+        n_pred_steps=4,
+        bone_weight=1.0,
+    )
+    assert config.n_latent_edges == (18 if directed else 9) and known == (
+        (1, 0),
+        (2, 0),
+        (4, 3),
+        (5, 3),
+    )
+    model = NRIModel(config)
+    x = torch.randn(4, 8, 6, 6)
+    out = model(x)
+    assert out.edges.shape == (4, config.n_latent_edges, 4)
+    losses = model.loss(out, x)
+    assert {"nll", "kl", "bone", "total"} <= set(losses)
+    losses["nll"].backward()
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in model.encoder.parameters())
