@@ -97,8 +97,8 @@ def test_flags_map_one_to_one_onto_fields():
     }
     for section, key in targets:
         assert key in fields[section]
-    # every training and data field has a flag
-    for section in ("data", "train"):
+    # every field of every section has a flag
+    for section in ("data", "model", "train"):
         assert fields[section] == {k for s, k in targets if s == section}
 
 

@@ -48,16 +48,39 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     group = p.add_argument_group("settings (each sets one config field)")
     for flag in FLAGS:
+        help_ = f"{flag.help} [{flag.section}.{flag.key}]"
+        if flag.type is bool:
+            group.add_argument(
+                flag.name,
+                dest=_dest(flag),
+                action=argparse.BooleanOptionalAction,
+                default=None,
+                help=help_,
+            )
+            continue
         group.add_argument(
             flag.name,
             dest=_dest(flag),
-            type=flag.type,
+            type=_floats if flag.type is tuple else flag.type,
             choices=flag.choices,
             default=None,
-            metavar=None if flag.choices else flag.type.__name__.upper(),
-            help=f"{flag.help} [{flag.section}.{flag.key}]",
+            metavar=None
+            if flag.choices
+            else "X,Y,..."
+            if flag.type is tuple
+            else flag.type.__name__.upper(),
+            help=help_,
         )
     p.set_defaults(func=run)
+
+
+def _floats(text: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(v) for v in text.split(","))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a comma-separated list of numbers"
+        ) from exc
 
 
 def _dest(flag) -> str:

@@ -147,7 +147,8 @@ def _defaults(cls) -> dict[str, Any]:
     return out
 
 
-def _model_defaults() -> dict[str, Any]:
+def model_defaults() -> dict[str, Any]:
+    """Defaults of the ModelConfig fields that a config file may set."""
     return {k: v for k, v in _defaults(ModelConfig).items() if k not in MODEL_FIELDS_FROM_DATA}
 
 
@@ -205,7 +206,7 @@ def run_config_from_dict(d: dict[str, Any], source: str = "config") -> RunConfig
         if not isinstance(d.get(name, {}), dict):
             raise InputError(f"{source}: {name} must be a table ([{name}]).")
     data = _checked(d.get("data", {}), _defaults(PhysicsDataConfig), source, "data")
-    model = _checked(d.get("model", {}), _model_defaults(), source, "model")
+    model = _checked(d.get("model", {}), model_defaults(), source, "model")
     train = _checked(d.get("train", {}), _defaults(TrainConfig), source, "train")
     cfg = RunConfig(PhysicsDataConfig(**data), model, TrainConfig(**train))
     cfg.model_config(**_placeholder_data_fields())  # model options are checked now, not later
@@ -252,7 +253,7 @@ class Flag:
     name: str  # "--hidden"
     section: str  # "model"
     key: str  # "n_hidden"
-    type: type
+    type: type  # int, float, str, bool (--x / --no-x) or tuple (comma-separated floats)
     help: str
     choices: tuple[str, ...] | None = None
 
@@ -280,6 +281,25 @@ FLAGS: tuple[Flag, ...] = (
     Flag(
         "--pred-steps", "model", "n_pred_steps", int, "decoder steps between teacher-forced frames"
     ),
+    Flag("--edge-prior", "model", "edge_prior", tuple, "prior of each edge type, e.g. 0.9,0.1"),
+    Flag(
+        "--skip-first-edge-type",
+        "model",
+        "skip_first_edge_type",
+        bool,
+        "edge type 0 sends no messages",
+    ),
+    Flag("--symmetric", "model", "symmetric", bool, "one latent variable per unordered pair"),
+    Flag("--hard", "model", "hard", bool, "straight-through one-hot Gumbel samples in training"),
+    Flag(
+        "--eval-edges",
+        "model",
+        "eval_edges",
+        str,
+        "decoder edges in eval mode",
+        ("sample", "argmax", "probs"),
+    ),
+    Flag("--bone-weight", "model", "bone_weight", float, "weight of the bone-length loss"),
     Flag("--dropout", "model", "dropout", float, "dropout probability"),
     Flag("--tau", "model", "tau", float, "Gumbel-softmax temperature"),
     Flag(

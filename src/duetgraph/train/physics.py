@@ -19,7 +19,12 @@ from duetgraph.model.config import ModelConfig
 from duetgraph.model.graph import fully_connected_edges
 from duetgraph.train import run as runfiles
 from duetgraph.train.checkpoint import load_checkpoint
-from duetgraph.train.config import RunConfig, apply_overrides, run_config_from_dict
+from duetgraph.train.config import (
+    RunConfig,
+    apply_overrides,
+    model_defaults,
+    run_config_from_dict,
+)
 from duetgraph.train.loop import FitResult, Samples, fit
 
 log = logging.getLogger(__name__)
@@ -31,12 +36,16 @@ RESUMABLE = frozenset(
 
 
 def physics_model_config(run_config: RunConfig, n_nodes: int, n_frames: int) -> ModelConfig:
-    """ModelConfig for `n_nodes` balls seen for `n_frames` frames, all ordered pairs latent."""
+    """ModelConfig for `n_nodes` balls seen for `n_frames` frames.
+
+    The latent edges are all ordered pairs (NRI), or each unordered pair (i < j) once when the
+    model is `symmetric`.
+    """
+    edges = fully_connected_edges(n_nodes)
+    if run_config.model.get("symmetric", False):
+        edges = tuple((i, j) for i, j in edges if i < j)
     return run_config.model_config(
-        n_nodes=n_nodes,
-        n_features=N_FEATURES,
-        n_input_frames=n_frames,
-        latent_edges=fully_connected_edges(n_nodes),
+        n_nodes=n_nodes, n_features=N_FEATURES, n_input_frames=n_frames, latent_edges=edges
     )
 
 
@@ -44,6 +53,7 @@ def resumed_run_config(stored: dict[str, Any], overrides: dict[tuple[str, str], 
     """The stored run config with the allowed `overrides` applied; others must not differ."""
     config = run_config_from_dict(stored, "checkpoint")
     current = config.to_dict()
+    current["model"] = {**model_defaults(), **current["model"]}  # effective values
     for (section, key), value in overrides.items():
         if (section, key) not in RESUMABLE and current[section].get(key) != value:
             raise InputError(
