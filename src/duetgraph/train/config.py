@@ -55,6 +55,8 @@ class TrainConfig:
         threads: torch CPU threads during training (0: torch's default).
         time_limit_min: stop after this many wall-clock minutes of this invocation, mid-epoch if
             need be, keeping the best model so far (0: no limit).
+        cpu_limit_min: the same in minutes of this process's CPU time, summed over its threads
+            (0: no limit); steadier than wall time on a shared machine.
         device: "cpu", "cuda" or "cuda:N".
     """
 
@@ -69,6 +71,7 @@ class TrainConfig:
     seed: int = 0
     threads: int = 0
     time_limit_min: float = 0.0
+    cpu_limit_min: float = 0.0
     device: str = "cpu"
 
     def __post_init__(self) -> None:
@@ -93,8 +96,8 @@ class TrainConfig:
             raise InputError(
                 f"TrainConfig.select_on must be one of {SELECT_ON}, got {self.select_on!r}."
             )
-        if self.time_limit_min < 0:
-            raise InputError("TrainConfig.time_limit_min must be >= 0 (0: no limit).")
+        if self.time_limit_min < 0 or self.cpu_limit_min < 0:
+            raise InputError("TrainConfig time and CPU limits must be >= 0 (0: no limit).")
 
     def lr_at(self, epoch: int) -> float:
         """Learning rate of 0-based `epoch` (step decay)."""
@@ -337,6 +340,13 @@ FLAGS: tuple[Flag, ...] = (
         "time_limit_min",
         float,
         "stop after M minutes, keeping the best model",
+    ),
+    Flag(
+        "--cpu-limit-min",
+        "train",
+        "cpu_limit_min",
+        float,
+        "stop after M minutes of CPU time, keeping the best model",
     ),
     Flag("--device", "train", "device", str, "cpu, cuda or cuda:N"),
 )

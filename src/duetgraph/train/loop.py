@@ -155,15 +155,15 @@ def train_epoch(
     device: torch.device,
     shuffle: torch.Generator,
     gumbel: torch.Generator,
-    deadline: float = math.inf,
+    out_of_time: Callable[[], bool] = lambda: False,
     progress: bool = False,
     desc: str = "",
 ) -> tuple[dict[str, float], int, bool]:
-    """One pass over `data` in shuffled batches (or until `time.monotonic()` passes `deadline`).
+    """One pass over `data` in shuffled batches, or until `out_of_time()` after a batch.
 
     Returns:
         (means, samples seen, partial): per-sample means of loss (with `beta`), nll, kl and the
-        edge accuracy (nan without labels); partial is True when the deadline cut the pass short.
+        edge accuracy (nan without labels); partial is True when time ran out before the end.
     """
     model.train()
     n = data.features.shape[0]
@@ -190,7 +190,7 @@ def train_epoch(
             sums["edges"] += pred.numel()
         bar.update(1)
         bar.set_postfix(nll=f"{sums['nll'] / seen:.4g}", kl=f"{sums['kl'] / seen:.3g}")
-        if time.monotonic() > deadline:
+        if out_of_time():
             partial = seen < n
             break
     bar.close()
@@ -279,7 +279,12 @@ def fit(
     if tc.threads > 0:
         torch.set_num_threads(tc.threads)
     t_start = time.monotonic()
-    deadline = t_start + tc.time_limit_min * 60.0 if tc.time_limit_min > 0 else math.inf
+    wall_end = t_start + tc.time_limit_min * 60.0 if tc.time_limit_min > 0 else math.inf
+    cpu_end = time.process_time() + tc.cpu_limit_min * 60.0 if tc.cpu_limit_min > 0 else math.inf
+
+    def out_of_time() -> bool:
+        return time.monotonic() > wall_end or time.process_time() > cpu_end
+
     stopped = "completed"
     fork_devices = [device] if device.type == "cuda" else []
     try:
@@ -307,7 +312,7 @@ def fit(
                     device=device,
                     shuffle=shuffle_gen,
                     gumbel=gumbel_gen,
-                    deadline=deadline,
+                    out_of_time=out_of_time,
                     progress=progress,
                     desc=f"epoch {epoch + 1}/{tc.epochs}",
                 )
@@ -360,9 +365,9 @@ def fit(
                     row["valid_acc_perm"],
                     epoch_s,
                 )
-                if partial or (time.monotonic() > deadline and epoch + 1 < tc.epochs):
+                if partial or (out_of_time() and epoch + 1 < tc.epochs):
                     stopped = "time_limit"
-                    log.info("time limit of %.1f min reached; stopping", tc.time_limit_min)
+                    log.info("time limit reached; stopping")
                     break
     finally:
         torch.set_num_threads(old_threads)

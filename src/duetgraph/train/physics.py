@@ -31,7 +31,13 @@ log = logging.getLogger(__name__)
 
 # What may change when a run is resumed: how long and where it runs, not what it learns.
 RESUMABLE = frozenset(
-    {("train", "epochs"), ("train", "time_limit_min"), ("train", "threads"), ("train", "device")}
+    {
+        ("train", "epochs"),
+        ("train", "time_limit_min"),
+        ("train", "cpu_limit_min"),
+        ("train", "threads"),
+        ("train", "device"),
+    }
 )
 
 
@@ -82,8 +88,8 @@ def train_physics(
         run_config: the resolved config of a new run (ignored with `resume`).
         resume: continue `run_dir/last.pt` with its stored config and data statistics.
         overwrite: start again in a folder that holds a run.
-        overrides: with `resume`, flags given again; only epochs, time_limit_min, threads and
-            device may change.
+        overrides: with `resume`, flags given again; only epochs, the time limits, threads
+            and device may change.
         progress: show a progress bar.
     """
     # Check the folder first and touch it last, so that bad data leave an old run in place.
