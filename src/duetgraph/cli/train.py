@@ -34,6 +34,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="train an NRI model (physics simulations with --data)",
         description="Train an NRI model and write checkpoints and metrics into a run folder.",
     )
+    p.add_argument(
+        "duet", nargs="?", metavar="DUET", help="a cleaned duet (.npz, .npy, .csv) to learn from"
+    )
     p.add_argument("--data", metavar="DIR", help="folder of NRI-layout simulation arrays")
     p.add_argument("-o", "--out", metavar="RUN_DIR", required=True, help="run folder to write")
     source = p.add_mutually_exclusive_group()
@@ -46,6 +49,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--overwrite", action="store_true", help="start again in a RUN_DIR that holds a run"
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    duet = p.add_argument_group("duet data (with DUET; each sets one [data] field)")
+    for flag, key, type_, help_ in DUET_FLAGS:
+        duet.add_argument(flag, dest=f"duet__{key}", type=type_, default=None, help=help_)
     group = p.add_argument_group("settings (each sets one config field)")
     for flag in FLAGS:
         help_ = f"{flag.help} [{flag.section}.{flag.key}]"
@@ -108,12 +114,68 @@ def resolve_run_config(args: argparse.Namespace) -> RunConfig:
     return apply_overrides(base, flag_overrides(args))
 
 
+# Flags of the [data] section of a duet run (see `duetgraph.train.duet.DuetDataConfig`).
+DUET_FLAGS = (
+    ("--joints", "joints", str, 'graph nodes: joint names, body parts, "all" or "random:3-5"'),
+    ("--window", "window", int, "frames per window (paper: 8)"),
+    ("--stride", "stride", int, "frames between window starts"),
+    ("--model-fps", "fps", float, "resample the duet to this rate first (paper: 10; 0 keeps it)"),
+    ("--valid-fraction", "valid_fraction", float, "last part of the duet held out (0.15)"),
+    ("--rotations", "n_rotations", int, "rotated copies of each window (paper: 10)"),
+    ("--joint-seed", "joint_seed", int, "seed of random joint selections"),
+)
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.duet is not None and args.data is not None:
+        raise InputError("give either a DUET file or --data DIR (physics simulations), not both.")
+    if args.duet is not None:
+        return _train_duet(args)
     if args.data is not None:
         return _train_physics(args)
     raise InputError(
-        "give --data DIR, a folder of NRI-layout simulation arrays (loc_train_springs5.npy, ...)."
+        "give a DUET file (duetgraph train duet.npz -o run/) or --data DIR, a folder of "
+        "NRI-layout simulation arrays (loc_train_springs5.npy, ...)."
     )
+
+
+def _train_duet(args: argparse.Namespace) -> int:
+    from duetgraph.cli._duet_input import load_duet
+    from duetgraph.train.duet import duet_run_config, load_duet_run_config
+
+    if args.preset:
+        raise InputError("presets are for physics runs; for a duet use --config or flags.")
+    overrides = {f"{s}__{k}": v for (s, k), v in flag_overrides(args).items() if s != "data"}
+    if any(key[0] == "data" for key in flag_overrides(args)):
+        raise InputError("--system and --max-*-sims are for physics runs (--data), not duets.")
+    for _, key, _, _ in DUET_FLAGS:
+        value = getattr(args, f"duet__{key}")
+        if value is not None:
+            overrides[f"data__{key}"] = value
+    duet = load_duet(args.duet)
+    config = load_duet_run_config(args.config, **overrides) if args.config else None
+    if config is None and not args.resume:
+        config = duet_run_config(**overrides)
+    elif args.resume and overrides:
+        config = duet_run_config(**overrides)  # only train.epochs is taken over on resume
+    from duetgraph.train.duet import train_duet
+
+    result = train_duet(
+        duet,
+        args.out,
+        config,
+        resume=args.resume,
+        overwrite=args.overwrite,
+        progress=not args.no_progress,
+    )
+    last = result.history[-1] if result.history else {}
+    print(
+        f"{result.run_dir}: {result.epochs_done} epochs ({result.stopped}); best valid "
+        f"{result.select_on} {result.best_value:.6g} at epoch {result.best_epoch}; last valid "
+        f"KL {last.get('valid_kl', float('nan')):.3f}"
+    )
+    print(f"next: duetgraph infer {args.duet} --run {result.run_dir} -o strings.npz")
+    return 0
 
 
 def _train_physics(args: argparse.Namespace) -> int:

@@ -1,0 +1,294 @@
+"""Training the duet model: a Duet → windows → the paper's NRI variant → a run folder.
+
+The graph (DESIGN.md §6): nodes are the selected joints of both dancers; latent edges run between
+the dancers only (A→B and B→A, or one per pair with `symmetric`); each dancer's own bones are
+known edges for the GCN layers. Features are position + backward-difference velocity, normalised
+per window in a duet-centric frame (`duetgraph.data`), augmented by turning about the vertical.
+
+A run config has three sections, like the physics runs:
+
+```toml
+[data]    # DuetDataConfig: joints, window, fps, augmentation
+[model]   # ModelConfig fields that do not come from the data
+[train]   # TrainConfig
+```
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from duetgraph.atomic import write_text_atomic
+from duetgraph.clean.resample import resample
+from duetgraph.data.duet_dataset import DuetWindowDataset, build_duet_windows
+from duetgraph.data.joints import inter_dancer_edges, known_edges, select_joints
+from duetgraph.data.windows import N_FEATURES
+from duetgraph.duet import Duet
+from duetgraph.errors import InputError
+from duetgraph.model.config import ModelConfig
+from duetgraph.train import run as runfiles
+from duetgraph.train.checkpoint import load_checkpoint
+from duetgraph.train.config import TrainConfig, _checked, _defaults
+from duetgraph.train.loop import FitResult, Samples, fit
+
+log = logging.getLogger(__name__)
+
+# The paper's best setting has 3 joints per dancer; these three carry the default planted strings.
+PAPER_JOINTS = "pelvis,left_wrist,right_wrist"
+
+# Model defaults for duets: the paper's encoder/decoder, H = 64, K = 4 with its prior.
+DUET_MODEL_DEFAULTS: dict[str, Any] = {
+    "encoder": "gcn",
+    "decoder": "graph_rnn",
+    "n_hidden": 64,
+    "n_edge_types": 4,
+    "edge_prior": (0.35, 0.25, 0.15, 0.25),
+    "skip_first_edge_type": True,  # type 0 = "no string": it sends no message
+    "dropout": 0.0,  # the paper used 0.1; dropout costs ~35 % of CPU time here (bench_train_duet)
+    "n_pred_steps": 4,
+    "eval_edges": "probs",
+    "output_variance": 5e-4,
+    "bone_weight": 0.0,
+}
+DUET_TRAIN_DEFAULTS: dict[str, Any] = {"epochs": 20, "batch_size": 256, "lr": 1e-3}
+MODEL_FIELDS_FROM_DATA = frozenset(
+    {
+        "n_nodes",
+        "n_features",
+        "n_input_frames",
+        "latent_edges",
+        "known_edges",
+        "n_dims",
+        "symmetric",
+    }
+)
+
+
+@dataclass(frozen=True)
+class DuetDataConfig:
+    """How a duet becomes training windows.
+
+    Args:
+        joints: joint selection (`duetgraph.data.select_joints`): names, body parts, "all" or
+            "random:3-5" (the paper's random 3-5 joints per dancer, drawn with `joint_seed`).
+        window: frames per window, L (paper: 8).
+        stride: frames between window starts.
+        fps: resample the duet to this rate first (paper: ~10); 0 keeps the duet's rate.
+        valid_fraction: the last part of the duet (in time) held out for validation.
+        n_rotations: copies of each training window turned about the vertical (paper: 10).
+        symmetric: one latent variable per joint pair instead of one per direction.
+        joint_seed: seed of "random:..." joint selections.
+    """
+
+    joints: str = PAPER_JOINTS
+    window: int = 8
+    stride: int = 1
+    fps: float = 10.0
+    valid_fraction: float = 0.15
+    n_rotations: int = 10
+    symmetric: bool = False
+    joint_seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.window < 2 or self.stride < 1 or self.n_rotations < 1:
+            raise InputError("data: window must be >= 2, stride and n_rotations >= 1.")
+        if self.fps < 0 or not 0 <= self.valid_fraction < 1:
+            raise InputError("data: fps must be >= 0 and valid_fraction in [0, 1).")
+
+
+@dataclass(frozen=True)
+class DuetRunConfig:
+    """A duet training run: data, model options, training."""
+
+    data: DuetDataConfig = field(default_factory=DuetDataConfig)
+    model: dict[str, Any] = field(default_factory=lambda: dict(DUET_MODEL_DEFAULTS))
+    train: TrainConfig = field(default_factory=lambda: TrainConfig(**DUET_TRAIN_DEFAULTS))
+
+    def to_dict(self) -> dict[str, Any]:
+        model = {k: list(v) if isinstance(v, tuple) else v for k, v in self.model.items()}
+        return {
+            "data": dataclasses.asdict(self.data),
+            "model": model,
+            "train": self.train.to_dict(),
+        }
+
+    def model_config(self, **from_data: Any) -> ModelConfig:
+        try:
+            return ModelConfig(**{**self.model, **from_data})
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"model options: {exc}") from exc
+
+
+def duet_run_config(
+    d: dict[str, Any] | None = None, source: str = "config", **overrides: Any
+) -> DuetRunConfig:
+    """A DuetRunConfig from `{"data": .., "model": .., "train": ..}` over the duet defaults.
+
+    Keyword `overrides` are "section.key" style pairs given as section__key=value (CLI flags).
+    Unknown sections or keys raise InputError naming `source`.
+    """
+    d = d or {}
+    unknown = sorted(set(d) - {"data", "model", "train"})
+    if unknown:
+        raise InputError(f"{source}: unknown section(s) {unknown}; use [data], [model], [train].")
+    sections = {name: dict(d.get(name, {})) for name in ("data", "model", "train")}
+    for key, value in overrides.items():
+        section, name = key.split("__", 1)
+        sections[section][name] = value
+    model_defaults = {
+        k: v for k, v in _defaults(ModelConfig).items() if k not in MODEL_FIELDS_FROM_DATA
+    }
+    data = _checked(sections["data"], _defaults(DuetDataConfig), source, "data")
+    model = _checked(sections["model"], model_defaults, source, "model")
+    train = _checked(sections["train"], _defaults(TrainConfig), source, "train")
+    config = DuetRunConfig(
+        DuetDataConfig(**data),
+        {**DUET_MODEL_DEFAULTS, **model},
+        TrainConfig(**{**DUET_TRAIN_DEFAULTS, **train}),
+    )
+    config.model_config(n_nodes=2, n_features=6, n_input_frames=2, latent_edges=((0, 1),))
+    return config
+
+
+def load_duet_run_config(path: str | os.PathLike, **overrides: Any) -> DuetRunConfig:
+    """Read a duet run config from TOML (sections [data], [model], [train])."""
+    path = Path(path)
+    try:
+        d = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the config file ({exc.strerror}).") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: not valid TOML ({exc}).") from exc
+    return duet_run_config(d, str(path), **overrides)
+
+
+def prepare_duet(duet: Duet, fps: float) -> Duet:
+    """The duet at the model's frame rate (`fps` = 0 keeps it)."""
+    if fps <= 0 or abs(duet.fps - fps) < 1e-6:
+        return duet
+    positions, method = resample(duet.positions, duet.fps, fps)
+    return duet.with_step("resample", positions, fps=float(fps), method=method)
+
+
+def duet_model_config(config: DuetRunConfig, selection) -> ModelConfig:
+    """ModelConfig of the selected joints: bipartite latent edges, each dancer's bones known."""
+    dc = config.data
+    return config.model_config(
+        n_nodes=selection.n_nodes,
+        n_features=N_FEATURES,
+        n_input_frames=dc.window,
+        latent_edges=tuple(map(tuple, inter_dancer_edges(selection, directed=not dc.symmetric))),
+        known_edges=tuple(map(tuple, known_edges(selection))),
+        symmetric=dc.symmetric,
+        n_dims=3,
+    )
+
+
+def materialise(dataset: DuetWindowDataset, batch_size: int = 4096) -> torch.Tensor:
+    """All items of a window dataset as one (S, L, N, 6) float32 tensor."""
+    n = len(dataset)
+    if n == 0:
+        return torch.zeros(0, dataset.length, dataset.n_nodes, N_FEATURES)
+    parts = [
+        dataset.batch(np.arange(lo, min(lo + batch_size, n))).features
+        for lo in range(0, n, batch_size)
+    ]
+    return torch.cat(parts)
+
+
+def train_duet(
+    duet: Duet,
+    run_dir: str | os.PathLike,
+    config: DuetRunConfig | None = None,
+    *,
+    resume: bool = False,
+    overwrite: bool = False,
+    progress: bool = False,
+) -> FitResult:
+    """Train the duet model on one duet; write `config.toml`, checkpoints and metrics.
+
+    Args:
+        duet: the cleaned duet (any fps; resampled to `config.data.fps`).
+        run_dir: the run folder; refused if it holds a run unless `resume` or `overwrite`.
+        config: the run config (default: the paper's setting); ignored with `resume`, which
+            continues `run_dir/last.pt` with its stored config (epochs may be raised by passing
+            a config whose `train.epochs` is larger).
+        progress: show progress bars.
+    """
+    run_dir = runfiles.check_run_dir(run_dir, resume=resume, overwrite=overwrite)
+    checkpoint = None
+    if resume:
+        checkpoint = load_checkpoint(run_dir / runfiles.LAST)
+        stored = duet_run_config(checkpoint["run_config"], f"{run_dir / runfiles.LAST}")
+        if config is not None and config.train.epochs != stored.train.epochs:
+            stored = dataclasses.replace(stored, train=config.train)
+        config = stored
+    config = config or duet_run_config()
+    dc = config.data
+    model_duet = prepare_duet(duet, dc.fps)
+    rng = np.random.default_rng(dc.joint_seed)
+    try:
+        selection = select_joints(model_duet.skeleton, dc.joints, rng=rng)
+    except KeyError as exc:
+        raise InputError(f"--joints {dc.joints!r}: {exc.args[0]}") from None
+    data = build_duet_windows(
+        model_duet,
+        selection,
+        dc.window,
+        dc.stride,
+        valid_fraction=dc.valid_fraction,
+        anchor_frame=0,
+        n_rotations=dc.n_rotations,
+        rotation="fixed" if dc.n_rotations > 1 else "none",
+    )
+    model_config = duet_model_config(config, selection)
+    if checkpoint is not None and checkpoint["model_config"] != model_config.to_dict():
+        raise InputError(
+            f"{duet.source}: this duet does not match the run in {run_dir} (other skeleton or "
+            "joints); resume with the duet it was trained on."
+        )
+    train = Samples(materialise(data.train))
+    valid = Samples(materialise(data.valid))
+    if len(valid.features) == 0:  # valid_fraction = 0: select on the training windows
+        valid = Samples(train.features[: min(len(train.features), 4096)])
+    data_info = {
+        "kind": "duet",
+        "source": duet.source,
+        "skeleton": model_duet.skeleton,
+        "dancers": list(model_duet.dancers),
+        "fps": float(model_duet.fps),
+        "window": dc.window,
+        "selection": selection.to_dict(),
+        "normalizer": data.normalizer.to_dict(),
+        "n_train": int(len(train.features)),
+        "n_valid": int(len(valid.features)),
+        "train_frames": [int(s.cut_frame) for s in data.splits],
+    }
+    runfiles.prepare_run_dir(run_dir, resume=resume, overwrite=overwrite)
+    write_text_atomic(run_dir / runfiles.CONFIG, runfiles.to_toml(config.to_dict()), overwrite=True)
+    log.info(
+        "training on %d windows (%d nodes, %d latent edges), validating on %d",
+        len(train.features),
+        selection.n_nodes,
+        model_config.n_latent_edges,
+        len(valid.features),
+    )
+    return fit(
+        model_config,
+        config,
+        train,
+        valid,
+        run_dir,
+        data_info,
+        resume_from=checkpoint,
+        progress=progress,
+    )

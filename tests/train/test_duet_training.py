@@ -1,0 +1,123 @@
+"""The duet model end to end on small planted-string duets: train, infer, bad input."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from duetgraph import Duet, InputError
+from duetgraph.analysis.recovery import auroc, recover_planted
+from duetgraph.cli import main
+from duetgraph.sim.duet import DuetSimConfig, simulate_duet
+from duetgraph.train.checkpoint import CheckpointError
+from duetgraph.train.duet import duet_run_config, train_duet
+from duetgraph.train.infer import infer_strings
+
+TINY = {
+    "train__epochs": 2,
+    "train__threads": 1,
+    "model__n_hidden": 16,
+    "data__n_rotations": 2,
+}
+
+
+@pytest.fixture(scope="module")
+def planted():
+    return simulate_duet(DuetSimConfig(duration_s=60, fps=10), np.random.default_rng(7))
+
+
+@pytest.fixture(scope="module")
+def tiny_run(planted, tmp_path_factory):
+    duet, _ = planted
+    run_dir = tmp_path_factory.mktemp("runs") / "tiny"
+    result = train_duet(duet, run_dir, duet_run_config(**TINY))
+    return run_dir, result
+
+
+def test_training_writes_a_run_and_moves_off_the_prior(tiny_run):
+    run_dir, result = tiny_run
+    assert {"best.pt", "last.pt", "metrics.csv", "config.toml"} <= {
+        p.name for p in run_dir.iterdir()
+    }
+    assert result.epochs_done == 2
+    # A collapsed encoder (the prior implementation's bug) has KL(posterior || prior) = 0.
+    assert result.history[-1]["valid_kl"] > 0.01
+    assert result.history[-1]["train_nll"] < result.history[0]["train_nll"]
+
+
+def test_inference_gives_a_posterior_per_window(planted, tiny_run):
+    duet, strings = planted
+    run_dir, _ = tiny_run
+    post = infer_strings(duet, run_dir, stride=2)
+    n_windows = (duet.n_frames - 8) // 2 + 1
+    assert post.probs.shape == (n_windows, 18, 4)
+    np.testing.assert_allclose(post.probs.sum(-1), 1.0, atol=1e-5)
+    assert post.node_names[0].startswith("A:") and post.node_names[-1].startswith("B:")
+    np.testing.assert_allclose(post.window_end - post.window_start, 0.8)
+    # Not the prior: the encoder's output depends on the input.
+    assert np.abs(post.probs - np.array(post.edge_prior)).max() > 0.01
+    rec = recover_planted(post, strings)
+    assert rec.k == 3 and 0.0 <= rec.auroc <= 1.0
+
+
+def test_inference_is_deterministic(planted, tiny_run):
+    duet, _ = planted
+    a = infer_strings(duet, tiny_run[0], stride=4)
+    b = infer_strings(duet, tiny_run[0], stride=4)
+    np.testing.assert_array_equal(a.probs, b.probs)
+
+
+def test_same_seed_same_weights(planted, tmp_path):
+    duet, _ = planted
+    cfg = duet_run_config(**{**TINY, "train__epochs": 1, "data__n_rotations": 1})
+    train_duet(duet, tmp_path / "a", cfg)
+    train_duet(duet, tmp_path / "b", cfg)
+    wa = torch.load(tmp_path / "a" / "last.pt", weights_only=True)["model_state"]
+    wb = torch.load(tmp_path / "b" / "last.pt", weights_only=True)["model_state"]
+    for key in wa:
+        torch.testing.assert_close(wa[key], wb[key], rtol=0, atol=0)
+
+
+def test_auroc_matches_hand_computed_values():
+    assert auroc([0.9, 0.8, 0.1, 0.2], [1, 1, 0, 0]) == 1.0
+    assert auroc([0.1, 0.8, 0.9, 0.2], [1, 1, 0, 0]) == 0.25
+    assert auroc([0.5, 0.5], [1, 0]) == 0.5
+
+
+def test_short_duet_unknown_joints_and_wrong_skeleton_are_refused(planted, tiny_run, tmp_path):
+    duet, _ = planted
+    short = Duet(duet.positions[:5], fps=10)
+    with pytest.raises(InputError, match="frames"):
+        train_duet(short, tmp_path / "s", duet_run_config(**TINY))
+    with pytest.raises(InputError, match="tail"):
+        train_duet(duet, tmp_path / "j", duet_run_config(**TINY, data__joints="pelvis,tail"))
+    smpl24 = Duet(duet.positions[:, :, :24], fps=10, skeleton="smpl24")
+    with pytest.raises(InputError, match="smpl29"):
+        infer_strings(smpl24, tiny_run[0])
+
+
+def test_corrupted_checkpoint_is_named(tiny_run, planted, tmp_path):
+    run_dir, _ = tiny_run
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    data = (run_dir / "best.pt").read_bytes()
+    (bad / "best.pt").write_bytes(data[: len(data) // 2])
+    with pytest.raises(CheckpointError, match="best.pt"):
+        infer_strings(planted[0], bad)
+
+
+def test_cli_train_then_infer(planted, tmp_path, capsys):
+    duet, _ = planted
+    path = duet.save(tmp_path / "duet.npz")
+    args = ["train", str(path), "-o", str(tmp_path / "run"), "--epochs", "1", "--hidden", "8",
+            "--rotations", "1", "--threads", "1", "--no-progress"]  # fmt: skip
+    assert main(args) == 0
+    assert main(args) == 2  # the run folder is not reused without --resume/--overwrite
+    assert "already holds" in capsys.readouterr().err
+    out = tmp_path / "strings.npz"
+    assert main(["infer", str(path), "--run", str(tmp_path / "run"), "-o", str(out)]) == 0
+    assert out.is_file() and out.with_suffix(".csv").is_file()
+    listed = json.loads(out.with_suffix(".json").read_text())
+    assert listed["threshold"] == 0.8
+    assert main(["infer", str(path), "--run", str(tmp_path / "run"), "-o", str(out)]) == 2
