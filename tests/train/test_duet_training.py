@@ -121,3 +121,31 @@ def test_cli_train_then_infer(planted, tmp_path, capsys):
     listed = json.loads(out.with_suffix(".json").read_text())
     assert listed["threshold"] == 0.8
     assert main(["infer", str(path), "--run", str(tmp_path / "run"), "-o", str(out)]) == 2
+
+
+def test_recovery_scores_planted_edges_and_leaves_implied_ones_out():
+    from types import SimpleNamespace
+
+    from duetgraph.analysis.posterior import StringPosterior
+
+    # Nodes: A pelvis, A right wrist, B pelvis, B left wrist; edges A→B then B→A.
+    send = [0, 0, 1, 1, 2, 2, 3, 3]
+    recv = [2, 3, 2, 3, 0, 1, 0, 1]
+    p_string = np.array([0.9, 0.95, 0.2, 0.8, 0.1, 0.3, 0.2, 0.85])
+    probs = np.stack([1 - p_string, p_string], -1)[None].repeat(3, 0)
+    post = StringPosterior(
+        probs=probs, window_start=[0.0, 1, 2], window_end=[1.0, 2, 3], senders=send,
+        receivers=recv, node_names=("A:pelvis", "A:right_wrist", "B:pelvis", "B:left_wrist"),
+        node_dancer=[0, 0, 1, 1], node_joint=[0, 21, 0, 20], skeleton="smpl29",
+    )  # fmt: skip
+    planted = [SimpleNamespace(a_joint="pelvis", b_joint="pelvis", spans=None)]
+    rec = recover_planted(post, planted)
+    # A pelvis -> B left wrist hangs below B's pelvis: implied, not scored.
+    assert rec.n_implied == 1 and rec.k == 1
+    # Positive 0.9 against negatives 0.2, 0.8, 0.1, 0.3, 0.2, 0.85: above all six.
+    assert rec.auroc == 1.0 and rec.precision_at_k == 1.0
+    wrist = [SimpleNamespace(a_joint="right_wrist", b_joint="left_wrist", spans=[(0.0, 2.0)])]
+    rec = recover_planted(post, wrist)
+    # 0.8 is above 0.2, 0.1, 0.3, 0.2 and below 0.9, 0.95, 0.85 (the A pelvis edges count now).
+    assert rec.n_implied == 0 and rec.auroc == pytest.approx(4 / 7)
+    assert "A right_wrist -> B left_wrist" in rec.on_off

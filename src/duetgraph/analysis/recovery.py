@@ -1,7 +1,10 @@
 """How well inferred strings recover planted ones (synthetic duets, where the truth is known).
 
 A planted string "A joint a → B joint b" makes the directed edge from node A:a to node B:b a
-positive; every other latent edge is a negative. An edge's score is its mean P(string) over the
+positive. A string moves B's joint b together with everything that hangs below it in B's skeleton
+(a pelvis string carries all of B): edges from A:a to those descendants are true consequences,
+neither planted nor false, and are left out of the scoring ("implied"). Every other latent edge
+is a negative. An edge's score is its mean P(string) over the
 windows in which the string is active (for negatives: over all windows). Reported: AUROC of the
 scores against the truth, precision@k with k = number of planted strings found among the nodes,
 and, for strings that switch off, the mean P(string) while on versus while off.
@@ -16,6 +19,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from duetgraph.analysis.posterior import StringPosterior
+from duetgraph.skeleton import get_skeleton
 
 
 class Planted(Protocol):
@@ -32,6 +36,7 @@ class RecoveryResult:
     precision_at_k: float
     k: int
     n_edges: int
+    n_implied: int
     planted_scores: dict[str, float]
     best_negative: tuple[str, float]
     on_off: dict[str, dict[str, float]]
@@ -42,6 +47,7 @@ class RecoveryResult:
             "precision_at_k": self.precision_at_k,
             "k": self.k,
             "n_edges": self.n_edges,
+            "n_implied": self.n_implied,
             "planted_scores": dict(self.planted_scores),
             "best_negative": list(self.best_negative),
             "on_off": {k: dict(v) for k, v in self.on_off.items()},
@@ -92,6 +98,8 @@ def recover_planted(
         for e, (s, r) in enumerate(zip(posterior.senders, posterior.receivers, strict=True))
     }
     labels = np.zeros(posterior.n_edges, dtype=bool)
+    implied = np.zeros(posterior.n_edges, dtype=bool)
+    skeleton = get_skeleton(posterior.skeleton)
     scores = p.mean(axis=0).astype(np.float64)
     planted_scores, on_off = {}, {}
     end = duration_s if duration_s is not None else float(posterior.window_end[-1])
@@ -100,6 +108,11 @@ def recover_planted(
         if e is None:
             continue
         labels[e] = True
+        below = _descendants(skeleton, skeleton.index(s.b_joint))
+        for d in below:
+            implied_edge = key.get((0, s.a_joint, 1, skeleton.joint_names[d]))
+            if implied_edge is not None:
+                implied[implied_edge] = True
         active = _active_windows(posterior, s.spans)
         name = f"A {s.a_joint} -> B {s.b_joint}"
         if active.any():
@@ -111,22 +124,35 @@ def recover_planted(
                 "p_off": float(p[~active, e].mean()),
                 "off_seconds": float(end - sum(b - a for a, b in s.spans)),
             }
+    implied &= ~labels
+    scored = ~implied
     k = int(labels.sum())
-    order = np.argsort(-scores, kind="stable")
+    order = [e for e in np.argsort(-scores, kind="stable") if scored[e]]
     precision = float(labels[order[:k]].mean()) if k else float("nan")
     edge_names = posterior.edge_names()
-    neg = np.flatnonzero(~labels)
+    neg = np.flatnonzero(~labels & scored)
     best_neg = (
         (edge_names[neg[np.argmax(scores[neg])]], float(scores[neg].max()))
         if len(neg)
         else ("", 0.0)
     )
     return RecoveryResult(
-        auroc=auroc(scores, labels),
+        auroc=auroc(scores[scored], labels[scored]),
         precision_at_k=precision,
         k=k,
         n_edges=posterior.n_edges,
+        n_implied=int(implied.sum()),
         planted_scores=planted_scores,
         best_negative=best_neg,
         on_off=on_off,
     )
+
+
+def _descendants(skeleton, joint: int) -> list[int]:
+    """Joints strictly below `joint` in the skeleton tree."""
+    out, frontier = [], [joint]
+    while frontier:
+        children = [j for j, p in enumerate(skeleton.parents) if p in frontier]
+        out += children
+        frontier = children
+    return out

@@ -1,0 +1,82 @@
+"""`duetgraph analyze`: the whole journey on your own duet, into one folder.
+
+    duetgraph analyze alphapose-results.json -o out/
+    duetgraph analyze anna.bvh ben.bvh -o out/ --epochs 20 --joints all
+
+Reads any supported input (raw AlphaPose detections are cleaned first), trains the duet model on
+that duet, infers its strings, and writes the report, figures, video and viewer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+
+def add_journey_arguments(p: argparse.ArgumentParser) -> None:
+    """Flags shared by `analyze` and `demo`; each maps onto one JourneyOptions field."""
+    p.add_argument("-o", "--out", required=True, metavar="DIR", help="output folder")
+    p.add_argument("--joints", default="pelvis,left_wrist,right_wrist",
+                   help='graph nodes per dancer: names, body parts, "all", "random:3-5"')  # fmt: skip
+    p.add_argument("--epochs", type=int, default=8, help="training epochs [8]")
+    p.add_argument("--hidden", type=int, default=64, help="hidden width H [64]")
+    p.add_argument("--edge-types", type=int, default=2, help="edge types K, type 0 = none [2]")
+    p.add_argument("--rotations", type=int, default=4, help="rotated copies per window [4]")
+    p.add_argument("--model-fps", type=float, default=10.0, help="model frame rate [10]")
+    p.add_argument("--threshold", type=float, default=0.8, help="P(string) shown [0.8]")
+    p.add_argument("--video", choices=("mp4", "gif", "none"), default="mp4")
+    p.add_argument("--video-fps", type=float, default=15.0, help="video frame rate [15]")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.add_argument("--overwrite", action="store_true", help="replace outputs in DIR")
+
+
+def journey_options(args: argparse.Namespace):
+    from duetgraph.cli._journey import JourneyOptions
+
+    return JourneyOptions(
+        joints=args.joints,
+        epochs=args.epochs,
+        hidden=args.hidden,
+        edge_types=args.edge_types,
+        rotations=args.rotations,
+        model_fps=args.model_fps,
+        threshold=args.threshold,
+        video=args.video,
+        video_fps=args.video_fps,
+        seed=args.seed,
+        progress=not args.no_progress,
+    )
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "analyze",
+        help="clean, train, infer and show the strings of your duet",
+        description="The whole journey on your own duet: every output goes into one folder.",
+    )
+    p.add_argument("inputs", nargs="+", metavar="INPUT",
+                   help="pose file(s); BVH and HybrIK take two files, dancer A then B")  # fmt: skip
+    p.add_argument("--fps", type=float, default=None, help="input frame rate [from the file]")
+    add_journey_arguments(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from duetgraph.cli._journey import check_out_dir, load_any, run_journey
+    from duetgraph.errors import InputError
+
+    out = Path(args.out)
+    if len(args.inputs) > 2:
+        raise InputError(
+            f"{len(args.inputs)} inputs given; give one file, or two (one per dancer)."
+        )
+    check_out_dir(out, args.overwrite)
+    t0 = time.perf_counter()
+    out.mkdir(parents=True, exist_ok=True)
+    duet = load_any([Path(p) for p in args.inputs], args.fps, out, args.overwrite)
+    result = run_journey(duet, out, journey_options(args), args.overwrite, t0)
+    print(result["report"].to_markdown().split("\n## ")[0])
+    print(f"everything is in {out}/ (open {out}/viewer.html in a browser)")
+    return 0
