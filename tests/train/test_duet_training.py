@@ -51,7 +51,7 @@ def test_inference_gives_a_posterior_per_window(planted, tiny_run):
     run_dir, _ = tiny_run
     post = infer_strings(duet, run_dir, stride=2)
     n_windows = (duet.n_frames - 8) // 2 + 1
-    assert post.probs.shape == (n_windows, 18, 4)
+    assert post.probs.shape == (n_windows, 18, 2)
     np.testing.assert_allclose(post.probs.sum(-1), 1.0, atol=1e-5)
     assert post.node_names[0].startswith("A:") and post.node_names[-1].startswith("B:")
     np.testing.assert_allclose(post.window_end - post.window_start, 0.8)
@@ -149,3 +149,22 @@ def test_recovery_scores_planted_edges_and_leaves_implied_ones_out():
     # 0.8 is above 0.2, 0.1, 0.3, 0.2 and below 0.9, 0.95, 0.85 (the A pelvis edges count now).
     assert rec.n_implied == 0 and rec.auroc == pytest.approx(4 / 7)
     assert "A right_wrist -> B left_wrist" in rec.on_off
+
+
+def test_evaluation_reports_baselines_and_posterior_statistics(planted, tiny_run, tmp_path, capsys):
+    from duetgraph.train.duet_eval import evaluate_duet_run, posterior_statistics
+
+    duet, _ = planted
+    r = evaluate_duet_run(tiny_run[0], duet)
+    assert set(r["mse_m2"]) == {"model", "repeat_last", "const_velocity"}
+    assert set(r["mse_m2"]["model"]) == {"1", "7"}
+    # Constant velocity is exact on straight lines and beats repeat-last on smooth motion.
+    assert r["mse_m2"]["const_velocity"]["1"] < r["mse_m2"]["repeat_last"]["1"]
+    assert r["entropy_per_edge"] <= r["prior_entropy"] + 1e-6 or r["kl_per_edge"] > 0
+    prior = np.array([0.9, 0.1])
+    collapsed = posterior_statistics(np.tile(prior, (5, 3, 1)), prior)
+    assert collapsed["kl_per_edge"] == pytest.approx(0, abs=1e-9)
+    assert collapsed["entropy_per_edge"] == pytest.approx(collapsed["prior_entropy"])
+    path = duet.save(tmp_path / "d.npz")
+    assert main(["evaluate", str(tiny_run[0]), "--duet", str(path)]) == 0
+    assert "const. velocity" in capsys.readouterr().out

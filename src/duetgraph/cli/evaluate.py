@@ -23,6 +23,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--data", metavar="DIR", help="folder of simulation arrays (default: the run's own)"
     )
+    p.add_argument(
+        "--duet", metavar="DUET", help="for a duet run: the duet whose held-out windows to score"
+    )
     p.add_argument("--split", default="test", choices=("train", "valid", "test"))
     p.add_argument("--checkpoint", default="best", choices=("best", "last"))
     p.add_argument("--max-sims", type=int, default=0, help="first N simulations only (0: all)")
@@ -33,6 +36,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.duet is not None:
+        return _evaluate_duet(args)
     from duetgraph.train.evaluate import evaluate_physics_run
 
     result = evaluate_physics_run(
@@ -83,3 +88,18 @@ def format_table(r: dict[str, Any]) -> str:
             lines.append(f"      {label:<14}{cells}")
         lines.append(f"  (rollout from frame {r['rollout_start']}; normalised units)")
     return "\n".join(lines)
+
+
+def _evaluate_duet(args: argparse.Namespace) -> int:
+    import json
+
+    from duetgraph.atomic import write_text_atomic
+    from duetgraph.cli._duet_input import load_duet
+    from duetgraph.train.duet_eval import evaluate_duet_run, format_duet_metrics
+
+    result = evaluate_duet_run(args.run_dir, load_duet(args.duet), which=args.checkpoint)
+    print(format_duet_metrics(result))
+    path = Path(args.run_dir) / "metrics_duet.json"
+    write_text_atomic(path, json.dumps(result, indent=2) + "\n", overwrite=True)
+    print(f"wrote {path}")
+    return 0

@@ -199,10 +199,16 @@ class GraphRNNDecoder(nn.Module):
     between nodes along the latent edges, and a GCN read-out.
 
     Per step: gates = GCN(cat[x_t, h]) → i, f, o, g; c = σ(f)·c + σ(i)·tanh(g); h = σ(o)·tanh(c).
-    msg = Dropout(ELU(BatchNorm(Linear_k(cat[h_i, h_j])))) per type (2H → H), weighted by edges,
+    msg = Dropout(ELU(LayerNorm(Linear_k(cat[h_i, h_j])))) per type (2H → H), weighted by edges,
     summed over types, averaged per receiver; Δ = Linear(Dropout(ELU(GCN(cat[h, msgs])))) (2H → H
     → F); x_{t+1} = x_t + Δ. The read-out sees the node's own state next to the messages, so a node
     with no incoming string is still predicted.
+
+    The paper normalises the messages with BatchNorm. Inside a recurrence that is wrong at
+    evaluation time: training normalises each step with that step's batch statistics, evaluation
+    with running averages pooled over all steps (whose hidden states differ a lot: h starts at 0).
+    Measured on a planted-string duet: one-step MSE 1.7 in eval mode against 0.08 with batch
+    statistics. LayerNorm (per message, no running statistics) behaves the same in both modes.
 
     Args: as `MLPDecoder`. The GCN layers take the adjacency in `forward`.
     """
@@ -221,16 +227,10 @@ class GraphRNNDecoder(nn.Module):
         n_types = n_edge_types - int(skip_first_edge_type)
         self.gates = GCNConv(n_features + n_hidden, 4 * n_hidden)
         self.msg_fc = TypedLinear(n_types, 2 * n_hidden, n_hidden)
-        self.msg_bn = nn.BatchNorm1d(n_types * n_hidden)  # one normalisation per type
+        self.msg_norm = nn.LayerNorm(n_hidden)  # per message; the same in training and eval
         self.out_gcn = GCNConv(2 * n_hidden, n_hidden)
         self.out_fc = nn.Linear(n_hidden, n_features)
         self.dropout = nn.Dropout(dropout)
-
-    def type_batch_norm(self, m: Tensor) -> Tensor:
-        """Batch norm per type and feature of (K', B, E, H) messages, statistics over B and E."""
-        K, B, E, H = m.shape
-        flat = m.permute(1, 2, 0, 3).reshape(B * E, K * H)  # (B·E, K'·H)
-        return self.msg_bn(flat).view(B, E, K, H).permute(2, 0, 1, 3)
 
     def step(
         self, x: Tensor, state: State, edges: Tensor, send: Tensor, recv: Tensor, adj: Tensor
@@ -242,7 +242,7 @@ class GraphRNNDecoder(nn.Module):
         c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
         h = torch.sigmoid(o) * torch.tanh(c)
         m = self.msg_fc.forward_pairs(h, send, recv)  # (K', B, E, H), as msg_fc(node_to_edge(h))
-        m = self.dropout(F.elu(self.type_batch_norm(m)))
+        m = self.dropout(F.elu(self.msg_norm(m)))
         agg = edge_to_node(
             weighted_messages(m, edges, self.skip_first), recv, x.shape[-2], reduce="mean"
         )
