@@ -48,6 +48,10 @@ class ModelConfig:
         output_variance: variance of the Gaussian reconstruction likelihood (NRI: 5e-5).
         bone_weight: weight of the bone-length loss (0 = off); needs known_edges.
         n_dims: D, positions are features [:D] of each node; None = F // 2 (position + velocity).
+        velocity_ratio: how far (in position-feature units) a node moves in one frame per unit
+            of its velocity features [D:2D]; > 0 makes every decoder predict a correction to
+            constant velocity instead of the whole change (0: NRI's plain residual). Set from
+            the data's normalisation (duets: velocity scale / position scale).
     """
 
     n_nodes: int
@@ -70,6 +74,7 @@ class ModelConfig:
     output_variance: float = 5e-5
     bone_weight: float = 0.0
     n_dims: int | None = None
+    velocity_ratio: float = 0.0
 
     def __post_init__(self) -> None:
         # Store plain Python types: numpy scalars become int/float, lists (from JSON or TOML)
@@ -143,6 +148,10 @@ class ModelConfig:
             raise ValueError(f"ModelConfig.dropout must be in [0, 1), got {self.dropout}")
         if self.tau <= 0 or self.output_variance <= 0:
             raise ValueError("ModelConfig.tau and ModelConfig.output_variance must be positive")
+        if self.velocity_ratio < 0 or (self.velocity_ratio > 0 and self.n_features < 2 * self.dims):
+            raise ValueError(
+                "ModelConfig.velocity_ratio must be >= 0 and needs velocity features after the positions"
+            )
         if self.bone_weight < 0:
             raise ValueError(f"ModelConfig.bone_weight must be >= 0, got {self.bone_weight}")
         if self.bone_weight > 0 and not self.known_edges:

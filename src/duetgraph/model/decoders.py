@@ -26,6 +26,23 @@ from duetgraph.model.layers import TypedLinear
 State = tuple[Tensor, ...]
 
 
+def constant_velocity(x: Tensor, velocity_ratio: float, n_dims: int) -> Tensor:
+    """The change constant velocity predicts for one frame: positions move by ratio × velocity.
+
+    Args:
+        x: (..., F) features whose first n_dims are positions and next n_dims velocities.
+        velocity_ratio: position change per frame per unit of velocity feature (in feature
+            units); 0 returns zeros, i.e. the decoder predicts the change itself.
+
+    Returns:
+        (..., F): ratio · v in the position slots, 0 elsewhere (velocities are held).
+    """
+    if velocity_ratio == 0.0:
+        return torch.zeros_like(x)
+    D = n_dims
+    return F.pad(velocity_ratio * x[..., D : 2 * D], (0, x.shape[-1] - D))
+
+
 def rollout(
     step: Callable[[Tensor, State], tuple[Tensor, State]],
     x: Tensor,
@@ -87,8 +104,12 @@ class MLPDecoder(nn.Module):
         n_edge_types: int,
         skip_first_edge_type: bool = False,
         dropout: float = 0.0,
+        velocity_ratio: float = 0.0,
+        n_dims: int = 0,
     ) -> None:
         super().__init__()
+        self.velocity_ratio = float(velocity_ratio)  # > 0: predict a correction to const. velocity
+        self.n_dims = n_dims
         self.skip_first = skip_first_edge_type
         n_types = n_edge_types - int(skip_first_edge_type)
         self.msg_fc1 = TypedLinear(n_types, 2 * n_features, n_hidden)
@@ -105,7 +126,7 @@ class MLPDecoder(nn.Module):
         agg = edge_to_node(weighted_messages(m, edges, self.skip_first), recv, x.shape[-2])
         h = self.dropout(F.relu(self.out_fc1(torch.cat([x, agg], dim=-1))))  # (..., N, H)
         h = self.dropout(F.relu(self.out_fc2(h)))
-        return x + self.out_fc3(h)
+        return x + constant_velocity(x, self.velocity_ratio, self.n_dims) + self.out_fc3(h)
 
     def forward(
         self, x: Tensor, edges: Tensor, send: Tensor, recv: Tensor, n_pred_steps: int
@@ -149,8 +170,12 @@ class RNNDecoder(nn.Module):
         n_edge_types: int,
         skip_first_edge_type: bool = False,
         dropout: float = 0.0,
+        velocity_ratio: float = 0.0,
+        n_dims: int = 0,
     ) -> None:
         super().__init__()
+        self.velocity_ratio = float(velocity_ratio)  # > 0: predict a correction to const. velocity
+        self.n_dims = n_dims
         self.skip_first = skip_first_edge_type
         self.n_hidden = n_hidden
         self.n_types = n_edge_types - int(skip_first_edge_type)
@@ -178,7 +203,7 @@ class RNNDecoder(nn.Module):
         hidden = (1 - i) * n + i * hidden
         h = self.dropout(F.relu(self.out_fc1(hidden)))
         h = self.dropout(F.relu(self.out_fc2(h)))
-        return x + self.out_fc3(h), hidden
+        return x + constant_velocity(x, self.velocity_ratio, self.n_dims) + self.out_fc3(h), hidden
 
     def forward(
         self, x: Tensor, edges: Tensor, send: Tensor, recv: Tensor, n_pred_steps: int
@@ -220,8 +245,12 @@ class GraphRNNDecoder(nn.Module):
         n_edge_types: int,
         skip_first_edge_type: bool = False,
         dropout: float = 0.0,
+        velocity_ratio: float = 0.0,
+        n_dims: int = 0,
     ) -> None:
         super().__init__()
+        self.velocity_ratio = float(velocity_ratio)  # > 0: predict a correction to const. velocity
+        self.n_dims = n_dims
         self.skip_first = skip_first_edge_type
         self.n_hidden = n_hidden
         n_types = n_edge_types - int(skip_first_edge_type)
@@ -247,7 +276,8 @@ class GraphRNNDecoder(nn.Module):
             weighted_messages(m, edges, self.skip_first), recv, x.shape[-2], reduce="mean"
         )
         out = self.dropout(F.elu(self.out_gcn(torch.cat([h, agg], dim=-1), adj)))  # (B, N, H)
-        return x + self.out_fc(out), (h, c)
+        cv = constant_velocity(x, self.velocity_ratio, self.n_dims)
+        return x + cv + self.out_fc(out), (h, c)
 
     def forward(
         self, x: Tensor, edges: Tensor, send: Tensor, recv: Tensor, adj: Tensor, n_pred_steps: int

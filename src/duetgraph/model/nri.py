@@ -76,7 +76,13 @@ class NRIModel(nn.Module):
         encoder = MLPEncoder if c.encoder == "mlp" else GCNEncoder
         self.encoder = encoder(n_in, c.n_hidden, c.n_edge_types, c.dropout)
         self.decoder = DECODERS[c.decoder](
-            c.n_features, c.n_hidden, c.n_edge_types, c.skip_first_edge_type, c.dropout
+            c.n_features,
+            c.n_hidden,
+            c.n_edge_types,
+            c.skip_first_edge_type,
+            c.dropout,
+            velocity_ratio=c.velocity_ratio,
+            n_dims=c.dims,
         )
 
     def encode(self, x: Tensor) -> Tensor:

@@ -32,7 +32,15 @@ from duetgraph.model.config import ModelConfig
 SELECT_ON = ("nll", "loss")
 # ModelConfig fields that are set from the data set, never from a config file or flag.
 MODEL_FIELDS_FROM_DATA = frozenset(
-    {"n_nodes", "n_features", "n_input_frames", "latent_edges", "known_edges", "n_dims"}
+    {
+        "n_nodes",
+        "n_features",
+        "n_input_frames",
+        "latent_edges",
+        "known_edges",
+        "n_dims",
+        "velocity_ratio",
+    }
 )
 
 

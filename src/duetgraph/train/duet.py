@@ -181,8 +181,12 @@ def prepare_duet(duet: Duet, fps: float) -> Duet:
     return duet.with_step("resample", positions, fps=float(fps), method=method)
 
 
-def duet_model_config(config: DuetRunConfig, selection) -> ModelConfig:
-    """ModelConfig of the selected joints: bipartite latent edges, each dancer's bones known."""
+def duet_model_config(config: DuetRunConfig, selection, velocity_ratio: float = 0.0) -> ModelConfig:
+    """ModelConfig of the selected joints: bipartite latent edges, each dancer's bones known.
+
+    `velocity_ratio` (velocity scale / position scale of the normalisation) lets the decoder
+    predict a correction to constant velocity.
+    """
     dc = config.data
     return config.model_config(
         n_nodes=selection.n_nodes,
@@ -192,6 +196,7 @@ def duet_model_config(config: DuetRunConfig, selection) -> ModelConfig:
         known_edges=tuple(map(tuple, known_edges(selection))),
         symmetric=dc.symmetric,
         n_dims=3,
+        velocity_ratio=velocity_ratio,
     )
 
 
@@ -252,7 +257,8 @@ def train_duet(
         n_rotations=dc.n_rotations,
         rotation="fixed" if dc.n_rotations > 1 else "none",
     )
-    model_config = duet_model_config(config, selection)
+    ratio = data.normalizer.velocity_scale / data.normalizer.position_scale
+    model_config = duet_model_config(config, selection, ratio)
     if checkpoint is not None and checkpoint["model_config"] != model_config.to_dict():
         raise InputError(
             f"{duet.source}: this duet does not match the run in {run_dir} (other skeleton or "
