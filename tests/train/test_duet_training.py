@@ -168,3 +168,18 @@ def test_evaluation_reports_baselines_and_posterior_statistics(planted, tiny_run
     path = duet.save(tmp_path / "d.npz")
     assert main(["evaluate", str(tiny_run[0]), "--duet", str(path)]) == 0
     assert "const. velocity" in capsys.readouterr().out
+
+
+def test_duet_config_file_sets_fields_and_rejects_unknown_keys(tmp_path):
+    from duetgraph.train.duet import load_duet_run_config
+
+    good = tmp_path / "run.toml"
+    good.write_text('[data]\nwindow = 6\njoints = "all"\n[model]\nn_edge_types = 3\n'
+                    "edge_prior = [0.8, 0.1, 0.1]\n[train]\nepochs = 3\n")  # fmt: skip
+    cfg = load_duet_run_config(good, train__epochs=5)
+    assert cfg.data.window == 6 and cfg.data.joints == "all"
+    assert cfg.model["edge_prior"] == (0.8, 0.1, 0.1) and cfg.train.epochs == 5
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[data]\nwindw = 6\n")
+    with pytest.raises(InputError, match="windw"):
+        load_duet_run_config(bad)

@@ -228,18 +228,22 @@ def _placeholder_data_fields() -> dict[str, Any]:
     return {"n_nodes": 2, "n_features": 4, "n_input_frames": 2, "latent_edges": ((0, 1),)}
 
 
-def load_run_config(path: str | Path) -> RunConfig:
-    """Read a TOML config file (see the module docstring)."""
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """The tables of a TOML config file; InputError naming the file if unreadable or invalid."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise InputError(f"{path}: cannot read the config file ({exc.strerror}).") from exc
     try:
-        d = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{path}: not valid TOML ({exc}).") from exc
-    return run_config_from_dict(d, str(path))
+
+
+def load_run_config(path: str | Path) -> RunConfig:
+    """Read a TOML config file (see the module docstring)."""
+    return run_config_from_dict(read_toml(path), str(path))
 
 
 def preset_names() -> list[str]:

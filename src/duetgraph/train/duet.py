@@ -19,9 +19,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-import tomllib
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -37,7 +35,7 @@ from duetgraph.errors import InputError
 from duetgraph.model.config import ModelConfig
 from duetgraph.train import run as runfiles
 from duetgraph.train.checkpoint import load_checkpoint
-from duetgraph.train.config import TrainConfig, _checked, _defaults
+from duetgraph.train.config import RunConfig, TrainConfig, _checked, _defaults, read_toml
 from duetgraph.train.loop import FitResult, Samples, fit
 
 log = logging.getLogger(__name__)
@@ -123,11 +121,7 @@ class DuetRunConfig:
             "train": self.train.to_dict(),
         }
 
-    def model_config(self, **from_data: Any) -> ModelConfig:
-        try:
-            return ModelConfig(**{**self.model, **from_data})
-        except (TypeError, ValueError) as exc:
-            raise InputError(f"model options: {exc}") from exc
+    model_config = RunConfig.model_config  # the same rule as for physics runs
 
 
 def duet_run_config(
@@ -163,14 +157,7 @@ def duet_run_config(
 
 def load_duet_run_config(path: str | os.PathLike, **overrides: Any) -> DuetRunConfig:
     """Read a duet run config from TOML (sections [data], [model], [train])."""
-    path = Path(path)
-    try:
-        d = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the config file ({exc.strerror}).") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path}: not valid TOML ({exc}).") from exc
-    return duet_run_config(d, str(path), **overrides)
+    return duet_run_config(read_toml(path), str(path), **overrides)
 
 
 def prepare_duet(duet: Duet, fps: float) -> Duet:
