@@ -299,7 +299,7 @@ def _top_strings(duet, posterior, segments, cfg, names) -> list[dict[str, Any]]:
     if not len(segments):
         return []
     n_edges, n_win = posterior.n_edges, segments.n_windows.astype(np.float64)
-    time_on = np.bincount(segments.edge, segments.duration, n_edges)
+    time_on = _union_seconds(segments.edge, segments.start, segments.end, n_edges)
     p_sum = np.bincount(segments.edge, segments.mean_p * n_win, n_edges)
     mean_p = p_sum / np.maximum(np.bincount(segments.edge, n_win, n_edges), 1)
     max_p = np.zeros(n_edges)
@@ -502,3 +502,22 @@ def _describe(entry: dict[str, Any], dancers: tuple[str, ...], cfg: ReportConfig
     ]
     more = len(found) - len(shown)
     return text + " Strings: " + ", ".join(shown) + (f", and {more} more" if more else "") + "."
+
+
+def _union_seconds(
+    edge: np.ndarray, start: np.ndarray, end: np.ndarray, n_edges: int
+) -> np.ndarray:
+    """(n_edges,) seconds covered by each edge's segments, overlaps counted once.
+
+    Segments of overlapping windows overlap each other (a run ends at its last window's end,
+    after the next run's first window starts), so their durations must not simply be added.
+    """
+    order = np.lexsort((start, edge))
+    e, a, b = edge[order], start[order], end[order]
+    covered = np.zeros(n_edges)
+    for k in np.unique(e):  # one pass per edge over its time-sorted segments
+        reach = -np.inf
+        for lo, hi in zip(a[e == k], b[e == k], strict=True):
+            covered[k] += max(0.0, hi - max(lo, reach))
+            reach = max(reach, hi)
+    return covered
