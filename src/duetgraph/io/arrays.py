@@ -27,7 +27,7 @@ from duetgraph.atomic import atomic_path
 from duetgraph.duet import Duet
 from duetgraph.errors import InputError
 from duetgraph.io.axes import camera_to_zup, yup_to_zup
-from duetgraph.skeleton import SKELETONS, get_skeleton, skeleton_for_joint_count
+from duetgraph.skeleton import SKELETONS, Skeleton, get_skeleton, skeleton_for_joint_count
 
 log = logging.getLogger(__name__)
 
@@ -60,15 +60,20 @@ def to_zup(xyz: np.ndarray, axes: str, where: str) -> np.ndarray:
     raise InputError(f"{where}: unknown axes {axes!r}; use one of {', '.join(AXES)}.")
 
 
+def known_skeleton(skeleton: str, where: str) -> Skeleton:
+    """The skeleton named `skeleton`, or InputError naming `where` and the known names."""
+    try:
+        return get_skeleton(skeleton)
+    except KeyError:
+        raise InputError(
+            f"{where}: unknown skeleton {skeleton!r}; use one of {', '.join(SKELETONS)}."
+        ) from None
+
+
 def resolve_skeleton(n_joints: int, skeleton: str | None, where: str) -> str:
     """Name of the skeleton for `n_joints` joints: `skeleton` if given (checked), else inferred."""
     if skeleton is not None:
-        try:
-            skel = get_skeleton(skeleton)
-        except KeyError:
-            raise InputError(
-                f"{where}: unknown skeleton {skeleton!r}; use one of {', '.join(SKELETONS)}."
-            ) from None
+        skel = known_skeleton(skeleton, where)
         if skel.n_joints != n_joints:
             raise InputError(
                 f"{where}: skeleton {skel.name} has {skel.n_joints} joints but the file has "

@@ -25,8 +25,8 @@ import numpy as np
 
 from duetgraph.duet import Duet
 from duetgraph.errors import InputError
-from duetgraph.io.arrays import build_duet, check_input_file, resolve_fps, to_zup
-from duetgraph.skeleton import SKELETONS, Skeleton, get_skeleton
+from duetgraph.io.arrays import build_duet, check_input_file, known_skeleton, resolve_fps, to_zup
+from duetgraph.skeleton import SKELETONS, Skeleton
 
 # Other names of our joints, per skeleton (normalised: lower case, letters and digits only).
 _ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
@@ -76,12 +76,7 @@ def map_joints(bvh_names: list[str], skeleton: str | None, where: str) -> tuple[
         InputError: no (or not the given) skeleton has all its joints in the file.
     """
     if skeleton is not None:
-        try:
-            candidates = [get_skeleton(skeleton)]
-        except KeyError:
-            raise InputError(
-                f"{where}: unknown skeleton {skeleton!r}; use one of {', '.join(SKELETONS)}."
-            ) from None
+        candidates = [known_skeleton(skeleton, where)]
     else:  # the richest skeleton that fits wins
         candidates = sorted(SKELETONS.values(), key=lambda s: -s.n_joints)
     closest = None

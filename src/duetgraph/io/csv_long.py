@@ -23,7 +23,14 @@ import numpy as np
 from duetgraph.atomic import atomic_path
 from duetgraph.duet import Duet
 from duetgraph.errors import InputError
-from duetgraph.io.arrays import AXES, build_duet, check_input_file, resolve_fps, to_zup
+from duetgraph.io.arrays import (
+    AXES,
+    build_duet,
+    check_input_file,
+    known_skeleton,
+    resolve_fps,
+    to_zup,
+)
 from duetgraph.skeleton import SKELETONS, get_skeleton
 
 COLUMNS = ("frame", "dancer", "joint", "x", "y", "z")
@@ -105,12 +112,7 @@ def _joint_index(
         index = np.array([int(n) for n in names])[codes]
         return index, int(index.max()) + 1, skeleton
     if skeleton is not None:
-        try:
-            candidates = [get_skeleton(skeleton)]
-        except KeyError:
-            raise InputError(
-                f"{where}: unknown skeleton {skeleton!r}; use one of {', '.join(SKELETONS)}."
-            ) from None
+        candidates = [known_skeleton(skeleton, where)]
     else:
         # The smallest known skeleton that has every joint name of the file.
         candidates = sorted(SKELETONS.values(), key=lambda s: s.n_joints)
