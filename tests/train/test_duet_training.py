@@ -160,7 +160,8 @@ def test_evaluation_reports_baselines_and_posterior_statistics(planted, tiny_run
     assert set(r["mse_m2"]["model"]) == {"1", "7"}
     # Constant velocity is exact on straight lines and beats repeat-last on smooth motion.
     assert r["mse_m2"]["const_velocity"]["1"] < r["mse_m2"]["repeat_last"]["1"]
-    assert r["entropy_per_edge"] <= r["prior_entropy"] + 1e-6 or r["kl_per_edge"] > 0
+    # Two epochs already move the posterior off the prior (a collapsed encoder gives KL = 0).
+    assert r["kl_per_edge"] > 0.01 and not r["collapsed"]
     prior = np.array([0.9, 0.1])
     collapsed = posterior_statistics(np.tile(prior, (5, 3, 1)), prior)
     assert collapsed["kl_per_edge"] == pytest.approx(0, abs=1e-9)

@@ -168,12 +168,7 @@ def _train_duet(args: argparse.Namespace) -> int:
         overwrite=args.overwrite,
         progress=not args.no_progress,
     )
-    last = result.history[-1] if result.history else {}
-    print(
-        f"{result.run_dir}: {result.epochs_done} epochs ({result.stopped}); best valid "
-        f"{result.select_on} {result.best_value:.6g} at epoch {result.best_epoch}; last valid "
-        f"KL {last.get('valid_kl', float('nan')):.3f}"
-    )
+    print(_summary(result, "KL", "valid_kl", ".3f"))
     print(f"next: duetgraph infer {args.duet} --run {result.run_dir} -o strings.npz")
     return 0
 
@@ -193,10 +188,15 @@ def _train_physics(args: argparse.Namespace) -> int:
         overrides=flag_overrides(args),
         progress=not args.no_progress,
     )
+    print(_summary(result, "edge accuracy", "valid_acc", ".4f"))
+    return 0
+
+
+def _summary(result, label: str, column: str, spec: str) -> str:
+    """One line on a finished run: epochs, best validation value, and the last `column`."""
     last = result.history[-1] if result.history else {}
-    print(
+    return (
         f"{result.run_dir}: {result.epochs_done} epochs ({result.stopped}); best valid "
         f"{result.select_on} {result.best_value:.6g} at epoch {result.best_epoch}; last valid "
-        f"edge accuracy {last.get('valid_acc', float('nan')):.4f}"
+        f"{label} {format(last.get(column, float('nan')), spec)}"
     )
-    return 0

@@ -35,6 +35,7 @@ from duetgraph.errors import InputError
 from duetgraph.model.config import ModelConfig
 from duetgraph.train import run as runfiles
 from duetgraph.train.checkpoint import load_checkpoint
+from duetgraph.train.config import MODEL_FIELDS_FROM_DATA as PHYSICS_FIELDS_FROM_DATA
 from duetgraph.train.config import RunConfig, TrainConfig, _checked, _defaults, read_toml
 from duetgraph.train.loop import FitResult, Samples, fit
 
@@ -60,17 +61,8 @@ DUET_MODEL_DEFAULTS: dict[str, Any] = {
     "bone_weight": 0.0,
 }
 DUET_TRAIN_DEFAULTS: dict[str, Any] = {"epochs": 20, "batch_size": 256, "lr": 1e-3}
-MODEL_FIELDS_FROM_DATA = frozenset(
-    {
-        "n_nodes",
-        "n_features",
-        "n_input_frames",
-        "latent_edges",
-        "known_edges",
-        "n_dims",
-        "symmetric",
-    }
-)
+# Set from the data, never from a file or flag: the physics runs' fields, and the edge layout.
+MODEL_FIELDS_FROM_DATA = PHYSICS_FIELDS_FROM_DATA | {"symmetric"}
 
 
 @dataclass(frozen=True)
