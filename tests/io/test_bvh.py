@@ -198,6 +198,32 @@ def test_different_skeletons_in_the_two_files_are_refused(tmp_path):
         read_bvh((a, other))
 
 
+def _replace_value(text, row, token):
+    """`text` with the first value of MOTION row `row` (1-based) replaced by `token`."""
+    lines = text.split("\n")
+    i = next(k for k, line in enumerate(lines) if line.startswith("Frame Time")) + row
+    lines[i] = token + " " + lines[i].split(" ", 1)[1]
+    return "\n".join(lines)
+
+
+def test_motion_errors_name_the_file_line(tmp_path):
+    a, b = smpl24_pair(tmp_path)
+    b.write_text(_replace_value(b.read_text(), row=3, token="x"))
+    with pytest.raises(InputError) as info:
+        read_bvh((a, b))
+    line = int(str(info.value).split("(line ")[1].split(")")[0])
+    assert b.read_text().split("\n")[line - 1].startswith("x ")
+
+
+def test_crlf_line_endings_are_read(tmp_path):
+    a, b = smpl24_pair(tmp_path)
+    b.write_bytes(b.read_bytes().replace(b"\n", b"\r\n"))
+    duet = read_bvh((a, b))
+    (tmp_path / "lf").mkdir()
+    reference = read_bvh(smpl24_pair(tmp_path / "lf"))
+    np.testing.assert_array_equal(duet.positions, reference.positions)
+
+
 @pytest.mark.parametrize(
     ("damage", "message"),
     [
@@ -209,7 +235,17 @@ def test_different_skeletons_in_the_two_files_are_refused(tmp_path):
         (lambda t: t.replace("Frames: 4", "Frames: 0"), "zero frames"),
         (lambda t: t.replace("Frame Time", "Time"), "Frames: N"),
         (lambda t: t.replace("  }\n", "\n", 1), "unbalanced braces"),
-        (lambda t: t.rstrip("\n").rsplit(" ", 1)[0] + "\n", "cannot be read as numbers"),
+        (
+            lambda t: t.rstrip("\n").rsplit(" ", 1)[0] + "\n",
+            r"MOTION row 4 \(line \d+\) holds 74 values but row 1 holds 75; the file is truncated",
+        ),
+        (lambda t: t[: t.rindex("\n", 0, len(t) - 1) + 12], "row 4 .* holds 1 value but row 1"),
+        (lambda t: _replace_value(t, row=2, token="abc"), r"row 2 \(line \d+\) holds 'abc', which"),
+        (lambda t: _replace_value(t, row=3, token="1.5.2"), "holds '1.5.2', which is not a number"),
+        (
+            lambda t: t.replace("Xrotation Yrotation\n", "Xrotation Wrotation\n", 1),
+            "joint pelvis has the unknown channel 'Wrotation'",
+        ),
         (
             lambda t: t.replace(
                 "CHANNELS 3 Zrotation Xrotation Yrotation", "CHANNELS 2 Zrotation Xrotation", 1

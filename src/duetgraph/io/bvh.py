@@ -15,7 +15,6 @@ names of one skeleton.
 
 from __future__ import annotations
 
-import io
 import os
 import re
 from pathlib import Path
@@ -94,6 +93,7 @@ def map_joints(bvh_names: list[str], skeleton: str | None, where: str) -> tuple[
     )
 
 
+_CHANNELS = {f"{axis}{kind}" for axis in "XYZ" for kind in ("position", "rotation")}
 _MOTION = re.compile(r"^[ \t]*MOTION[ \t]*\r?$", re.MULTILINE)
 _MOTION_HEADER = re.compile(
     r"\s*Frames:[ \t]*(\S+)[ \t]*\r?\n[ \t]*Frame Time:[ \t]*(\S+)[ \t]*\r?\n"
@@ -130,15 +130,44 @@ def _read_motion(path: Path) -> tuple[np.ndarray, float]:
         raise InputError(f"{where}: holds zero frames; export at least one frame.")
     if not (np.isfinite(frame_time) and frame_time > 0):
         raise InputError(f"{where}: has Frame Time {frame_time}; it must be a positive number.")
-    try:
-        values = np.loadtxt(io.StringIO(text[header.end() :]), ndmin=2, max_rows=n_frames)
-    except ValueError as exc:
-        raise InputError(f"{where}: its MOTION lines cannot be read as numbers ({exc}).") from None
-    if len(values) < n_frames:
+    first_line = text.count("\n", 0, header.end()) + 1  # file line number of the first row
+    rows = [
+        (first_line + i, line.split())
+        for i, line in enumerate(text[header.end() :].splitlines())
+        if line.strip()
+    ]
+    if len(rows) < n_frames:
         raise InputError(
-            f"{where}: declares {n_frames} frames but holds {len(values)}; the file is truncated."
+            f"{where}: declares {n_frames} frames but holds {len(rows)}; the file is truncated."
         )
-    return values, frame_time
+    rows = rows[:n_frames]
+    width = len(rows[0][1])
+    for k, (line, tokens) in enumerate(rows):
+        if len(tokens) != width:
+            count = f"{len(tokens)} value" + ("s" if len(tokens) != 1 else "")
+            raise InputError(
+                f"{where}: MOTION row {k + 1} (line {line}) holds {count} but row 1 holds "
+                f"{width}; the file is truncated or damaged, re-export it."
+            )
+    try:
+        values = np.array([t for _, tokens in rows for t in tokens], dtype=np.float64)
+    except ValueError:
+        k, line, token = next(
+            (k, line, t) for k, (line, tokens) in enumerate(rows) for t in tokens if not _number(t)
+        )
+        raise InputError(
+            f"{where}: MOTION row {k + 1} (line {line}) holds {token!r}, which is not a number; "
+            "fix or re-export the file."
+        ) from None
+    return values.reshape(n_frames, width), frame_time
+
+
+def _number(token: str) -> bool:
+    try:
+        float(token)
+    except ValueError:
+        return False
+    return True
 
 
 def _euler_to_matrix(degrees: np.ndarray, order: str) -> np.ndarray:
@@ -180,6 +209,13 @@ def read_bvh_joints(path: str | os.PathLike) -> tuple[list[str], np.ndarray, flo
             f"{path}: is not a valid BVH file ({reason}); fix or re-export it."
         ) from None
     joints = [joint for joint, _, _ in bvh.Root.layout()]  # depth first: the order of the channels
+    for joint in joints:
+        unknown = [c for c in joint.Channels if c not in _CHANNELS]
+        if unknown:
+            raise InputError(
+                f"{path}: joint {joint.Name} has the unknown channel {unknown[0]!r}; BVH channels "
+                "are Xposition, Yposition, Zposition, Xrotation, Yrotation and Zrotation."
+            )
     n_channels = sum(len(j.Channels) for j in joints)
     if values.shape[1] != n_channels:
         raise InputError(
