@@ -16,8 +16,9 @@ FORBIDDEN = {
     "model": {"io", "train", "viz", "clean", "cli"},
     "train": {"viz", "cli"},
     "analysis": {"viz", "cli"},
+    "extract": {"clean", "sim", "data", "model", "train", "analysis", "viz", "cli"},
 }
-FORBIDDEN_THIRD_PARTY = {"sim": {"torch"}}
+FORBIDDEN_THIRD_PARTY = {"sim": {"torch"}, "extract": {"torch"}}
 
 
 def imported_modules(path: Path) -> set[str]:
