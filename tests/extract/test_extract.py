@@ -168,3 +168,16 @@ def test_a_video_without_people_is_one_sentence(tmp_path):
     with pytest.raises(InputError, match="no person was found in any of its 5 frames") as err:
         extract_video(path, ExtractConfig())
     assert str(path) in str(err.value) and "\n" not in str(err.value)
+
+
+def test_analyze_runs_the_whole_journey_from_a_video(tmp_path, capsys):
+    """analyze VIDEO: extraction, cleaning, training, inference and the report in one folder."""
+    video = write_duet_video(tmp_path / "duet.mp4", n_frames=96, fps=8.0).path  # 12 s
+    out = tmp_path / "out"
+    args = ["analyze", str(video), "-o", str(out), "--epochs", "1", "--rotations", "1"]
+    assert main(args + ["--video", "none", "--no-progress"]) == 0
+    for name in ("detections.json", "duet.npz", "strings.npz", "report.md", "viewer.html"):
+        assert (out / name).is_file(), name
+    duet = Duet.load(out / "duet.npz")
+    assert duet.skeleton == "h36m17" and duet.positions.shape[1:] == (2, 17, 3)
+    assert "everything is in" in capsys.readouterr().out

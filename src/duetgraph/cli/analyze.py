@@ -2,9 +2,15 @@
 
     duetgraph analyze alphapose-results.json -o out/
     duetgraph analyze anna.bvh ben.bvh -o out/ --epochs 20 --joints all
+    duetgraph analyze clips/ take2.json anna.bvh,ben.bvh -o out/ --jobs 4
+    duetgraph analyze duet.mp4 -o out/          # a video: needs pip install 'duetgraph[video]'
 
 Reads any supported input (raw AlphaPose detections are cleaned first), trains the duet model on
 that duet, infers its strings, and writes the report, figures, video and viewer.
+
+Many duets (several inputs, or a folder) are analysed one by one, each into `OUT/<name>/`, in
+`--jobs` worker processes; a duet that fails is reported and the others go on. The run ends
+with a table and `OUT/summary.json`, and exits with status 1 if any duet failed.
 """
 
 from __future__ import annotations
@@ -57,26 +63,47 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="The whole journey on your own duet: every output goes into one folder.",
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT",
-                   help="pose file(s); BVH and HybrIK take two files, dancer A then B")  # fmt: skip
+                   help="pose file(s) or folders; BVH and HybrIK take two files, dancer A then B "
+                        "(for several duets join each pair: a.bvh,b.bvh)")  # fmt: skip
     p.add_argument("--fps", type=float, default=None, help="input frame rate [from the file]")
+    p.add_argument("--jobs", type=int, default=1,
+                   help="duets analysed at once, each in its own process [1]")  # fmt: skip
+    p.add_argument("--threads", type=int, default=0,
+                   help="torch threads per duet (0: cores / jobs) [0]")  # fmt: skip
     add_journey_arguments(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from duetgraph.cli._journey import check_out_dir, load_any, run_journey
+    import dataclasses
+
+    from duetgraph.cli._journey import (
+        check_out_dir,
+        format_summary,
+        group_inputs,
+        load_any,
+        run_batch,
+        run_journey,
+    )
     from duetgraph.errors import InputError
 
     out = Path(args.out)
-    if len(args.inputs) > 2:
-        raise InputError(
-            f"{len(args.inputs)} inputs given; give one file, or two (one per dancer)."
+    if args.jobs < 1 or args.threads < 0:
+        raise InputError("--jobs must be at least 1 and --threads at least 0.")
+    inputs, batch = group_inputs(args.inputs)
+    options = dataclasses.replace(journey_options(args), threads=args.threads)
+    if batch:
+        rows = run_batch(
+            inputs, out, options, fps=args.fps, overwrite=args.overwrite, jobs=args.jobs
         )
+        print(format_summary(rows))
+        print(f"summary in {out}/summary.json")
+        return 1 if any(r["status"] != "ok" for r in rows) else 0
     check_out_dir(out, args.overwrite)
     t0 = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
-    duet = load_any([Path(p) for p in args.inputs], args.fps, out, args.overwrite)
-    result = run_journey(duet, out, journey_options(args), args.overwrite, t0)
+    duet = load_any(list(inputs[0].paths), args.fps, out, args.overwrite, options.progress)
+    result = run_journey(duet, out, options, args.overwrite, t0)
     print(result["report"].to_markdown().split("\n## ")[0])
     print(f"everything is in {out}/ (open {out}/viewer.html in a browser)")
     return 0

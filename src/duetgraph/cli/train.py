@@ -2,6 +2,12 @@
 
     duetgraph train --data data/ --system springs5 -o runs/springs/ --preset nri_springs5
     duetgraph train -o runs/springs/ --data data/ --resume --epochs 600
+    duetgraph train duets/ -o runs/all/                      # every duet in a folder, one model
+    torchrun --standalone --nproc-per-node 2 -m duetgraph train duets/ -o runs/all/
+
+Duets: give files, folders (their .npz, .npy and .csv files), or both; every duet must have the
+same skeleton. Under torchrun (WORLD_SIZE > 1) the run is data-parallel: gloo on CPU, NCCL on
+GPU, `--batch-size` stays the global batch, only rank 0 writes and prints.
 
 Settings resolve as defaults ← `--preset` or `--config` file ← flags; each flag sets one field of
 the [data], [model] or [train] section (`duetgraph.train.config.FLAGS`). Physics simulations
@@ -13,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+from pathlib import Path
 from typing import Any
 
 from duetgraph.errors import InputError
@@ -24,6 +31,7 @@ from duetgraph.train.config import (
     load_run_config,
     preset_names,
 )
+from duetgraph.train.runtime import PRECISIONS
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +43,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Train an NRI model and write checkpoints and metrics into a run folder.",
     )
     p.add_argument(
-        "duet", nargs="?", metavar="DUET", help="a cleaned duet (.npz, .npy, .csv) to learn from"
+        "duet",
+        nargs="*",
+        metavar="DUET",
+        help="cleaned duet(s) (.npz, .npy, .csv) or folders of them, to learn one model from",
     )
     p.add_argument("--data", metavar="DIR", help="folder of NRI-layout simulation arrays")
     p.add_argument("-o", "--out", metavar="RUN_DIR", required=True, help="run folder to write")
@@ -49,6 +60,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--overwrite", action="store_true", help="start again in a RUN_DIR that holds a run"
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    speed = p.add_argument_group("speed (how the run computes, not what it learns)")
+    speed.add_argument(
+        "--precision",
+        choices=PRECISIONS,
+        default="fp32",
+        help="bf16: bfloat16 autocast of the forward passes [fp32]",
+    )
+    speed.add_argument(
+        "--compile", action="store_true", help="torch.compile the encoder and decoder"
+    )
     duet = p.add_argument_group("duet data (with DUET; each sets one [data] field)")
     for flag, key, type_, help_ in DUET_FLAGS:
         duet.add_argument(flag, dest=f"duet__{key}", type=type_, default=None, help=help_)
@@ -127,11 +148,20 @@ DUET_FLAGS = (
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.duet is not None and args.data is not None:
-        raise InputError("give either a DUET file or --data DIR (physics simulations), not both.")
-    if args.duet is not None:
+    if args.duet and args.data is not None:
+        raise InputError("give either DUET files or --data DIR (physics simulations), not both.")
+    if args.duet:
         return _train_duet(args)
     if args.data is not None:
+        from duetgraph.train.distributed import env_world_size
+
+        if env_world_size() > 1:
+            raise InputError(
+                "data-parallel (torchrun) training is wired for duet runs only; train physics "
+                "runs with one process."
+            )
+        if args.precision != "fp32" or args.compile:
+            raise InputError("--precision and --compile are wired for duet runs only so far.")
         return _train_physics(args)
     raise InputError(
         "give a DUET file (duetgraph train duet.npz -o run/) or --data DIR, a folder of "
@@ -139,9 +169,32 @@ def run(args: argparse.Namespace) -> int:
     )
 
 
+DUET_SUFFIXES = (".npz", ".npy", ".csv")
+
+
+def duet_paths(items: list[str]) -> list[Path]:
+    """Files of `items` in order, each folder replaced by its duet files sorted by name."""
+    paths: list[Path] = []
+    for item in items:
+        path = Path(item)
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.suffix.lower() in DUET_SUFFIXES)
+            if not found:
+                raise InputError(
+                    f"{path}: holds no duet files ({', '.join(DUET_SUFFIXES)}); clean raw "
+                    "detections first (duetgraph clean) or give the files."
+                )
+            paths += found
+        else:
+            paths.append(path)
+    return paths
+
+
 def _train_duet(args: argparse.Namespace) -> int:
     from duetgraph.cli._duet_input import load_duet
-    from duetgraph.train.duet import duet_run_config, load_duet_run_config
+    from duetgraph.train.distributed import init_distributed, shutdown
+    from duetgraph.train.duet import duet_run_config, load_duet_run_config, train_duet
+    from duetgraph.train.runtime import RuntimeOptions
 
     if args.preset:
         raise InputError("presets are for physics runs; for a duet use --config or flags.")
@@ -152,25 +205,43 @@ def _train_duet(args: argparse.Namespace) -> int:
         value = getattr(args, f"duet__{key}")
         if value is not None:
             overrides[f"data__{key}"] = value
-    duet = load_duet(args.duet)
+    paths = duet_paths(args.duet)
+    duets = [load_duet(path) for path in paths]
     config = load_duet_run_config(args.config, **overrides) if args.config else None
     if config is None and not args.resume:
         config = duet_run_config(**overrides)
     elif args.resume and overrides:
         config = duet_run_config(**overrides)  # only train.epochs is taken over on resume
-    from duetgraph.train.duet import train_duet
-
-    result = train_duet(
-        duet,
-        args.out,
-        config,
-        resume=args.resume,
-        overwrite=args.overwrite,
-        progress=not args.no_progress,
-    )
-    print(_summary(result, "KL", "valid_kl", ".3f"))
-    print(f"next: duetgraph infer {args.duet} --run {result.run_dir} -o strings.npz")
+    device = args.train__device or (config or _stored_config(args.out)).train.device
+    ctx = init_distributed(device)
+    if not ctx.is_main:  # rank 0 speaks for the run
+        logging.getLogger("duetgraph").setLevel(logging.WARNING)
+    try:
+        result = train_duet(
+            duets if len(duets) > 1 else duets[0],
+            args.out,
+            config,
+            resume=args.resume,
+            overwrite=args.overwrite,
+            progress=not args.no_progress,
+            dist=ctx,
+            runtime=RuntimeOptions(precision=args.precision, compile=args.compile),
+        )
+    finally:
+        shutdown(ctx)
+    if ctx.is_main:
+        print(_summary(result, "KL", "valid_kl", ".3f"))
+        print(f"next: duetgraph infer {paths[0]} --run {result.run_dir} -o strings.npz")
     return 0
+
+
+def _stored_config(run_dir: str):
+    """The run config of a run folder being resumed (its device picks the backend)."""
+    from duetgraph.train.duet import duet_run_config, load_duet_run_config
+    from duetgraph.train.run import CONFIG
+
+    path = Path(run_dir) / CONFIG
+    return load_duet_run_config(path) if path.is_file() else duet_run_config()
 
 
 def _train_physics(args: argparse.Namespace) -> int:

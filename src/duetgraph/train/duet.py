@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,7 +38,9 @@ from duetgraph.train import run as runfiles
 from duetgraph.train.checkpoint import load_checkpoint
 from duetgraph.train.config import MODEL_FIELDS_FROM_DATA as PHYSICS_FIELDS_FROM_DATA
 from duetgraph.train.config import RunConfig, TrainConfig, _checked, _defaults, read_toml
+from duetgraph.train.distributed import SINGLE, DistContext, run_on_main
 from duetgraph.train.loop import FitResult, Samples, fit
+from duetgraph.train.runtime import RuntimeOptions
 
 log = logging.getLogger(__name__)
 
@@ -192,42 +195,63 @@ def materialise(dataset: DuetWindowDataset, batch_size: int = 4096) -> torch.Ten
 
 
 def train_duet(
-    duet: Duet,
+    duet: Duet | Sequence[Duet],
     run_dir: str | os.PathLike,
     config: DuetRunConfig | None = None,
     *,
     resume: bool = False,
     overwrite: bool = False,
     progress: bool = False,
+    dist: DistContext | None = None,
+    runtime: RuntimeOptions | None = None,
 ) -> FitResult:
-    """Train the duet model on one duet; write `config.toml`, checkpoints and metrics.
+    """Train the duet model on one duet or several; write `config.toml`, checkpoints, metrics.
+
+    Several duets train one model: each is resampled to `config.data.fps`, windowed and split
+    in time on its own (its last `valid_fraction` validates), and the normalisation scales are
+    fitted on the training windows of all of them. They must share the skeleton (and, with
+    fps = 0, the frame rate); the joint selection is made once, on that skeleton.
 
     Args:
-        duet: the cleaned duet (any fps; resampled to `config.data.fps`).
+        duet: the cleaned duet(s) (any fps; resampled to `config.data.fps`).
         run_dir: the run folder; refused if it holds a run unless `resume` or `overwrite`.
         config: the run config (default: the paper's setting); ignored with `resume`, which
             continues `run_dir/last.pt` with its stored config (epochs may be raised by passing
             a config whose `train.epochs` is larger).
         progress: show progress bars.
+        dist: data-parallel context; every rank calls this with the same duets, rank 0 alone
+            touches `run_dir` (see `duetgraph.train.distributed`).
+        runtime: bf16 autocast / torch.compile (`duetgraph.train.runtime.RuntimeOptions`).
+
+    Raises:
+        InputError: duets of different skeletons or frame rates, a duet too short for both
+            splits, or a resumed run whose model these duets do not fit.
     """
-    run_dir = runfiles.check_run_dir(run_dir, resume=resume, overwrite=overwrite)
+    ctx = dist or SINGLE
+    duets = [duet] if isinstance(duet, Duet) else list(duet)
+    if not duets:
+        raise InputError("no duet given; pass at least one duet file.")
+    run_dir = run_on_main(
+        ctx, lambda: runfiles.check_run_dir(run_dir, resume=resume, overwrite=overwrite)
+    )
     checkpoint = None
     if resume:
-        checkpoint = load_checkpoint(run_dir / runfiles.LAST)
+        checkpoint = run_on_main(ctx, lambda: load_checkpoint(run_dir / runfiles.LAST))
         stored = duet_run_config(checkpoint["run_config"], f"{run_dir / runfiles.LAST}")
         if config is not None and config.train.epochs != stored.train.epochs:
             stored = dataclasses.replace(stored, train=config.train)
         config = stored
     config = config or duet_run_config()
     dc = config.data
-    model_duet = prepare_duet(duet, dc.fps)
+    model_duets = _prepare_duets(duets, dc.fps)
+    first = model_duets[0]
     rng = np.random.default_rng(dc.joint_seed)
     try:
-        selection = select_joints(model_duet.skeleton, dc.joints, rng=rng)
+        selection = select_joints(first.skeleton, dc.joints, rng=rng)
     except KeyError as exc:
         raise InputError(f"--joints {dc.joints!r}: {exc.args[0]}") from None
     data = build_duet_windows(
-        model_duet,
+        model_duets,
         selection,
         dc.window,
         dc.stride,
@@ -239,9 +263,10 @@ def train_duet(
     ratio = data.normalizer.velocity_scale / data.normalizer.position_scale
     model_config = duet_model_config(config, selection, ratio)
     if checkpoint is not None and checkpoint["model_config"] != model_config.to_dict():
+        what = "this duet does" if len(duets) == 1 else "these duets do"
         raise InputError(
-            f"{duet.source}: this duet does not match the run in {run_dir} (other skeleton or "
-            "joints); resume with the duet it was trained on."
+            f"{duets[0].source}: {what} not match the run in {run_dir} (other skeleton, joints "
+            "or duets); resume with the duets it was trained on."
         )
     train = Samples(materialise(data.train))
     valid = Samples(materialise(data.valid))
@@ -249,10 +274,10 @@ def train_duet(
         valid = Samples(train.features[: min(len(train.features), 4096)])
     data_info = {
         "kind": "duet",
-        "source": duet.source,
-        "skeleton": model_duet.skeleton,
-        "dancers": list(model_duet.dancers),
-        "fps": float(model_duet.fps),
+        "source": duets[0].source if len(duets) == 1 else ", ".join(d.source for d in duets),
+        "skeleton": first.skeleton,
+        "dancers": list(first.dancers),
+        "fps": float(first.fps),
         "window": dc.window,
         "selection": selection.to_dict(),
         "normalizer": data.normalizer.to_dict(),
@@ -260,15 +285,27 @@ def train_duet(
         "n_valid": int(len(valid.features)),
         "train_frames": [int(s.cut_frame) for s in data.splits],
     }
-    runfiles.prepare_run_dir(run_dir, resume=resume, overwrite=overwrite)
-    write_text_atomic(run_dir / runfiles.CONFIG, runfiles.to_toml(config.to_dict()), overwrite=True)
-    log.info(
-        "training on %d windows (%d nodes, %d latent edges), validating on %d",
-        len(train.features),
-        selection.n_nodes,
-        model_config.n_latent_edges,
-        len(valid.features),
-    )
+    if len(duets) > 1:
+        data_info["sources"] = [d.source for d in duets]
+
+    def prepare() -> None:
+        runfiles.prepare_run_dir(run_dir, resume=resume, overwrite=overwrite)
+        text = runfiles.to_toml(config.to_dict())
+        write_text_atomic(run_dir / runfiles.CONFIG, text, overwrite=True)
+
+    run_on_main(ctx, prepare)
+    if ctx.is_main:
+        log.info(
+            "training on %d windows of %d duet(s) (%d nodes, %d latent edges), validating on %d%s",
+            len(train.features),
+            len(duets),
+            selection.n_nodes,
+            model_config.n_latent_edges,
+            len(valid.features),
+            f"; {ctx.world_size} processes, global batch {config.train.batch_size}"
+            if ctx.active
+            else "",
+        )
     return fit(
         model_config,
         config,
@@ -278,4 +315,26 @@ def train_duet(
         data_info,
         resume_from=checkpoint,
         progress=progress,
+        dist=ctx,
+        runtime=runtime,
     )
+
+
+def _prepare_duets(duets: Sequence[Duet], fps: float) -> list[Duet]:
+    """Each duet at the model's frame rate; InputError if skeletons (or kept rates) differ."""
+    first = duets[0]
+    for d in duets[1:]:
+        if d.skeleton != first.skeleton:
+            raise InputError(
+                f"{d.source}: its skeleton is {d.skeleton} but {first.source}'s is "
+                f"{first.skeleton}; one run needs one skeleton — convert the duets to one or "
+                "train them in separate runs."
+            )
+    prepared = [prepare_duet(d, fps) for d in duets]
+    for d, p in zip(duets[1:], prepared[1:], strict=True):
+        if abs(p.fps - prepared[0].fps) > 1e-6:
+            raise InputError(
+                f"{d.source}: {p.fps:g} fps but {first.source} has {prepared[0].fps:g} fps; "
+                "give --model-fps (e.g. 10) so that every duet is resampled to one rate."
+            )
+    return prepared

@@ -12,6 +12,11 @@ Per epoch it writes `best.pt` (when validation improves), then `last.pt`, then `
 (order chosen so that a crash at any point leaves a consistent folder). With a time limit the run
 may stop mid-epoch: that partial epoch is validated and may become `best.pt`, but `last.pt` stays
 at the last complete epoch.
+
+Data-parallel runs (`dist`, launched with torchrun; see `duetgraph.train.distributed`) keep
+`batch_size` as the global batch, give every rank its slice of it, and reproduce a one-process
+run within float rounding; only rank 0 writes files and logs. `RuntimeOptions` turn on bf16
+autocast and torch.compile (both off by default; see bench/bench_ddp.py for what they give).
 """
 
 from __future__ import annotations
@@ -31,12 +36,26 @@ from torch import Tensor, nn
 from tqdm import tqdm
 
 from duetgraph.atomic import write_text_atomic
+from duetgraph.errors import InputError
 from duetgraph.model.config import ModelConfig
 from duetgraph.model.nri import NRIModel
 from duetgraph.train import run as runfiles
 from duetgraph.train.checkpoint import load_checkpoint, save_checkpoint
 from duetgraph.train.config import RunConfig
+from duetgraph.train.distributed import (
+    SINGLE,
+    DistContext,
+    Sharded,
+    all_sum,
+    any_rank,
+    run_on_main,
+    shard_forward,
+    shard_model,
+)
 from duetgraph.train.metrics import best_permutation_accuracy
+from duetgraph.train.runtime import PRECISIONS, RuntimeOptions, compile_model
+
+__all__ = ["PRECISIONS", "FitResult", "RuntimeOptions", "Samples", "compile_model", "fit"]
 
 log = logging.getLogger(__name__)
 
@@ -96,29 +115,59 @@ def validate(
     batch_size: int,
     device: torch.device,
     seed: int,
+    ctx: DistContext = SINGLE,
+    runtime: RuntimeOptions | None = None,
 ) -> dict[str, float]:
     """Mean nll, kl and loss (β = 1) over `data` in eval mode, plus edge accuracy if labelled.
 
     The Gumbel noise comes from a fresh generator seeded with `seed`, so the same model gives
-    the same numbers. Means are per sample (each batch weighted by its size).
+    the same numbers. Means are per sample (each batch weighted by its size). With an active
+    `ctx` each rank scores its slice of every batch and the sums are pooled over ranks.
     """
     model.eval()
+    runtime = runtime or RuntimeOptions()
     generator = torch.Generator(device=device).manual_seed(seed)
     labels = data.edge_labels
     sums = {"nll": 0.0, "kl": 0.0, "loss": 0.0}
     preds = []
     n_types = 0
     n = data.features.shape[0]
+    pred_rows = None  # (n, E) int64 predictions, filled per rank and summed over ranks
     for idx in _batches(n, batch_size, None):
+        B = len(idx)
+        if ctx.active:
+            lo, hi = ctx.shard(B)
+            if hi == lo:
+                continue
+            idx = idx[lo:hi]
         x = data.features[idx, :n_input_frames].to(device)
-        out = model(x, generator=generator)
+        with runtime.autocast(device):
+            if ctx.active:
+                out = shard_forward(model, x, lo, B, generator)
+            else:
+                out = model(x, generator=generator)
         losses = model.loss(out, x, beta=1.0)
         b = x.shape[0]
         sums["nll"] += float(losses["nll"]) * b
         sums["kl"] += float(losses["kl"]) * b
         sums["loss"] += float(losses["total"]) * b
-        preds.append(out.logits.argmax(-1).cpu())
+        pred = out.logits.argmax(-1).cpu()
         n_types = out.logits.shape[-1]
+        if ctx.active:
+            if pred_rows is None:
+                pred_rows = torch.zeros(n, pred.shape[1], dtype=torch.int64)
+            pred_rows[idx] = pred
+        else:
+            preds.append(pred)
+    if ctx.active:
+        keys = ("nll", "kl", "loss")
+        pooled = all_sum(ctx, torch.tensor([sums[k] for k in keys], dtype=torch.float64))
+        sums = {k: float(v) for k, v in zip(keys, pooled, strict=True)}
+        types = all_sum(ctx, torch.tensor([n_types, int(n_types > 0)]))  # ranks agree on K
+        n_types = int(types[0]) // max(int(types[1]), 1)
+        if labels is not None and n:
+            rows = pred_rows if pred_rows is not None else torch.zeros_like(labels)
+            preds = [all_sum(ctx, rows)]
     result = {k: v / max(n, 1) for k, v in sums.items()}
     result["acc"] = result["acc_perm"] = math.nan
     if labels is not None and n:
@@ -158,28 +207,55 @@ def train_epoch(
     out_of_time: Callable[[], bool] = lambda: False,
     progress: bool = False,
     desc: str = "",
+    sharded: Sharded | None = None,
+    runtime: RuntimeOptions | None = None,
 ) -> tuple[dict[str, float], int, bool]:
     """One pass over `data` in shuffled batches, or until `out_of_time()` after a batch.
 
+    With `sharded` (a data-parallel run) `batch_size` is the global batch: every rank cuts the
+    same batches and trains on its slice (`DistContext.shard`); a last batch with fewer samples
+    than ranks is skipped; `out_of_time` must then give the same answer on every rank.
+
     Returns:
         (means, samples seen, partial): per-sample means of loss (with `beta`), nll, kl and the
-        edge accuracy (nan without labels); partial is True when time ran out before the end.
+        edge accuracy (nan without labels), over all ranks; partial is True when time ran out
+        before the end.
     """
     model.train()
+    runtime = runtime or RuntimeOptions()
+    ctx = sharded.ctx if sharded is not None else SINGLE
+    if sharded is not None:
+        sharded.step.train()
     n = data.features.shape[0]
     sums = {"loss": 0.0, "nll": 0.0, "kl": 0.0, "correct": 0.0, "edges": 0.0}
     seen, partial = 0, False
     bar = tqdm(
-        total=math.ceil(n / batch_size), desc=desc, leave=False, disable=None if progress else True
+        total=math.ceil(n / batch_size),
+        desc=desc,
+        leave=False,
+        disable=None if progress and ctx.is_main else True,
     )
     for idx in _batches(n, batch_size, shuffle):
+        B = len(idx)
+        if sharded is not None:
+            if B < ctx.world_size:  # a rank would get no sample
+                continue
+            lo, hi = ctx.shard(B)
+            idx = idx[lo:hi]
         x = data.features[idx, :n_input_frames].to(device)
-        out = model(x, generator=gumbel)
+        with runtime.autocast(device):
+            if sharded is None:
+                out = model(x, generator=gumbel)
+            else:
+                out = sharded.step(x, lo, B, gumbel)
         losses = model.loss(out, x, beta=beta)
-        optimizer.zero_grad(set_to_none=True)
-        losses["total"].backward()
-        optimizer.step()
         b = x.shape[0]
+        total = losses["total"]
+        if sharded is not None:  # DDP averages over ranks: make it the global batch's mean
+            total = total * (b * ctx.world_size / B)
+        optimizer.zero_grad(set_to_none=True)
+        total.backward()
+        optimizer.step()
         seen += b
         sums["loss"] += losses["total"].item() * b
         sums["nll"] += losses["nll"].item() * b
@@ -191,9 +267,18 @@ def train_epoch(
         bar.update(1)
         bar.set_postfix(nll=f"{sums['nll'] / seen:.4g}", kl=f"{sums['kl'] / seen:.3g}")
         if out_of_time():
-            partial = seen < n
+            partial = True  # decided below, once `seen` is pooled over ranks
             break
     bar.close()
+    if sharded is not None:
+        keys = ("loss", "nll", "kl", "correct", "edges")
+        pooled = all_sum(ctx, torch.tensor([sums[k] for k in keys] + [seen], dtype=torch.float64))
+        sums = {k: float(v) for k, v in zip(keys, pooled[:-1], strict=True)}
+        seen = int(pooled[-1])
+    # A skipped last batch (fewer samples than ranks) does not make an epoch partial.
+    tail = n % batch_size
+    skipped = tail if sharded is not None and 0 < tail < ctx.world_size else 0
+    partial = partial and seen < n - skipped
     means = {k: sums[k] / seen for k in ("loss", "nll", "kl")}
     means["acc"] = sums["correct"] / sums["edges"] if sums["edges"] else math.nan
     return means, seen, partial
@@ -207,6 +292,14 @@ def _rng_state(shuffle: torch.Generator, gumbel: torch.Generator) -> dict[str, T
     }
 
 
+def _stored_best(run_dir: Path) -> dict[str, Any] | None:
+    """The "best" entry of run_dir/best.pt, or None without one."""
+    best_file = run_dir / runfiles.BEST
+    if not best_file.is_file():  # best.pt may come from a later, partial (time-limited) epoch
+        return None
+    return dict(load_checkpoint(best_file)["best"])
+
+
 def fit(
     model_config: ModelConfig,
     run_config: RunConfig,
@@ -218,6 +311,8 @@ def fit(
     resume_from: dict[str, Any] | None = None,
     progress: bool = False,
     build: Callable[[ModelConfig], nn.Module] = NRIModel,
+    dist: DistContext | None = None,
+    runtime: RuntimeOptions | None = None,
 ) -> FitResult:
     """Build a model from `model_config`, train it, write checkpoints and metrics into `run_dir`.
 
@@ -231,17 +326,34 @@ def fit(
         data_info: plain dict stored in checkpoints (kind, system, normalisation statistics).
         resume_from: a loaded `last.pt` to continue from.
         progress: show a tqdm bar per epoch (only on a terminal).
-        build: model constructor (tests may pass a stand-in).
+        build: model constructor (tests may pass a stand-in; data-parallel runs need the
+            `NRIModel` interface encode / sample_edges / decode).
+        dist: data-parallel context (`duetgraph.train.distributed.init_distributed`); every rank
+            calls `fit` with the same arguments, only rank 0 writes into `run_dir` and logs.
+            `resume_from` must be given on every rank (`run_on_main` + broadcast).
+        runtime: bf16 autocast and torch.compile (default: neither).
 
     Returns:
         FitResult with the per-epoch history.
     """
     tc = run_config.train
+    ctx = dist or SINGLE
+    runtime = runtime or RuntimeOptions()
     run_dir = Path(run_dir)
-    device = torch.device(tc.device)
+    device = ctx.device(tc.device)
     n_in = model_config.n_input_frames
     if train.features.shape[1] < n_in or valid.features.shape[1] < n_in:
         raise ValueError(f"train and valid samples need at least {n_in} frames")
+    if ctx.active and runtime.compile:
+        raise InputError(
+            "--compile is not supported in data-parallel runs yet (unmeasured); drop it or run "
+            "one process."
+        )
+    if ctx.active and train.features.shape[0] < ctx.world_size:
+        raise InputError(
+            f"{train.features.shape[0]} training samples for {ctx.world_size} processes; "
+            "start fewer processes or give more data."
+        )
     shuffle_gen = torch.Generator().manual_seed(tc.seed)
     gumbel_gen = torch.Generator(device=device).manual_seed(tc.seed + 1)
     history: list[dict[str, float]] = []
@@ -253,11 +365,9 @@ def fit(
         history = [dict(r) for r in resume_from["history"]]
         best = dict(resume_from["best"])
         start_epoch = int(resume_from["epoch"])
-        best_file = run_dir / runfiles.BEST
-        if best_file.is_file():  # best.pt may come from a later, partial (time-limited) epoch
-            stored = load_checkpoint(best_file)["best"]
-            if stored["value"] < best["value"]:
-                best = dict(stored)
+        stored = run_on_main(ctx, lambda: _stored_best(run_dir))
+        if stored is not None and stored["value"] < best["value"]:
+            best = dict(stored)
 
     def payload(
         model: nn.Module, optimizer: torch.optim.Optimizer, epoch: int, partial: bool
@@ -282,8 +392,13 @@ def fit(
     wall_end = t_start + tc.time_limit_min * 60.0 if tc.time_limit_min > 0 else math.inf
     cpu_end = time.process_time() + tc.cpu_limit_min * 60.0 if tc.cpu_limit_min > 0 else math.inf
 
-    def out_of_time() -> bool:
+    def local_out_of_time() -> bool:
         return time.monotonic() > wall_end or time.process_time() > cpu_end
+
+    def out_of_time() -> bool:  # every rank must stop at the same batch
+        if not ctx.active or (wall_end == math.inf and cpu_end == math.inf):
+            return local_out_of_time()
+        return any_rank(ctx, local_out_of_time())
 
     stopped = "completed"
     fork_devices = [device] if device.type == "cuda" else []
@@ -292,6 +407,11 @@ def fit(
             # Initial weights, then dropout, draw from this stream; the caller's is restored on exit.
             torch.manual_seed(tc.seed)
             model = build(model_config).to(device)
+            sharded = None
+            if ctx.active:
+                sharded = shard_model(model, ctx, train.features[:2, :n_in], device)
+            if runtime.compile:
+                compile_model(model)
             optimizer = torch.optim.Adam(model.parameters(), lr=tc.lr)
             if resume_from is not None:
                 model.load_state_dict(resume_from["model_state"])
@@ -315,6 +435,8 @@ def fit(
                     out_of_time=out_of_time,
                     progress=progress,
                     desc=f"epoch {epoch + 1}/{tc.epochs}",
+                    sharded=sharded,
+                    runtime=runtime,
                 )
                 val = validate(
                     model,
@@ -323,6 +445,8 @@ def fit(
                     batch_size=tc.batch_size,
                     device=device,
                     seed=tc.seed + 3,
+                    ctx=ctx,
+                    runtime=runtime,
                 )
                 epoch_s, cpu_s = time.monotonic() - t0, time.process_time() - c0
                 prev = history[-1] if history else {"elapsed_s": 0.0, "cpu_total_s": 0.0}
@@ -343,15 +467,17 @@ def fit(
                 value = row[f"valid_{tc.select_on}"]
                 if value < best["value"]:
                     best = {"metric": tc.select_on, "value": float(value), "epoch": epoch + 1}
-                    save_checkpoint(
-                        run_dir / runfiles.BEST, payload(model, optimizer, epoch + 1, partial)
-                    )
-                if not partial:
+                    if ctx.is_main:
+                        save_checkpoint(
+                            run_dir / runfiles.BEST, payload(model, optimizer, epoch + 1, partial)
+                        )
+                if ctx.is_main and not partial:
                     save_checkpoint(
                         run_dir / runfiles.LAST, payload(model, optimizer, epoch + 1, False)
                     )
-                _write_metrics_csv(run_dir, history)
-                log.info(
+                if ctx.is_main:
+                    _write_metrics_csv(run_dir, history)
+                (log.info if ctx.is_main else log.debug)(
                     "epoch %d/%d%s: train nll %.4g kl %.3g | valid nll %.4g kl %.3g acc %.4f "
                     "(perm %.4f) | %.1f s",
                     epoch + 1,
@@ -367,7 +493,8 @@ def fit(
                 )
                 if partial or (out_of_time() and epoch + 1 < tc.epochs):
                     stopped = "time_limit"
-                    log.info("time limit reached; stopping")
+                    if ctx.is_main:
+                        log.info("time limit reached; stopping")
                     break
     finally:
         torch.set_num_threads(old_threads)
