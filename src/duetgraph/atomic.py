@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from duetgraph.errors import OutputError
@@ -36,6 +36,32 @@ def check_writable(path: str | os.PathLike, overwrite: bool = False) -> Path:
             f"{path.parent}: cannot create the output folder ({exc.strerror})."
         ) from exc
     return path
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """True if `a` and `b` name the same file (links followed; either may not exist yet)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return a.resolve() == b.resolve()
+
+
+def check_not_input(
+    outputs: Iterable[str | os.PathLike], inputs: Iterable[str | os.PathLike | None]
+) -> None:
+    """Raise OutputError if an output would replace one of the inputs (inputs are only read).
+
+    Compares the files themselves (symbolic and hard links included), so `-o ./in.npz` for
+    `in.npz` is caught too; `--overwrite` never allows it.
+    """
+    sources = [Path(p) for p in inputs if p is not None]
+    for out in map(Path, outputs):
+        for src in sources:
+            if _same_file(out, src):
+                raise OutputError(
+                    f"{out}: is also an input ({src}); inputs are never overwritten, so choose "
+                    "another output name."
+                )
 
 
 @contextlib.contextmanager

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import zipfile
+import zlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,15 @@ from duetgraph.errors import InputError
 from duetgraph.skeleton import Skeleton, get_skeleton
 
 FORMAT_VERSION = 1
+# What np.load raises on damaged .npy/.npz files (zlib.error: a corrupted compressed member).
+NUMPY_READ_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    ValueError,
+    OSError,
+    EOFError,
+    NotImplementedError,
+)
 
 
 @dataclass(frozen=True)
@@ -179,6 +189,7 @@ class Duet:
         path = Path(path)
         if not path.is_file():
             raise InputError(f"{path}: no such file; check the path.")
+        check_numpy_sizes(path)
         try:
             with np.load(path, allow_pickle=False) as data:
                 if "metadata" not in data or "positions" not in data:
@@ -191,24 +202,24 @@ class Duet:
                 confidence = data["confidence"] if "confidence" in data else None
         except InputError:
             raise
-        except (zipfile.BadZipFile, ValueError, OSError, EOFError, json.JSONDecodeError) as exc:
+        except NUMPY_READ_ERRORS as exc:
             raise InputError(
-                f"{path}: cannot be read as a duetgraph .npz ({exc}); is it truncated?"
+                f"{path}: cannot be read as a duetgraph .npz ({one_line(exc)}); is it truncated?"
             ) from None
-        if meta.get("format") != "duetgraph.duet":
-            raise InputError(f"{path}: metadata does not describe a duetgraph duet.")
-        if meta.get("version", 0) > FORMAT_VERSION:
-            raise InputError(
-                f"{path}: written by a newer duetgraph (format {meta['version']}); upgrade."
-            )
+        fields = _fields_from_metadata(path, meta)
+        for name, array in (("positions", positions), ("confidence", confidence)):
+            if array is not None and not (
+                np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)
+            ):
+                raise InputError(
+                    f"{path}: {name} has dtype {array.dtype}, not real numbers; the file is "
+                    "damaged, so write it again with duetgraph."
+                )
         duet = cls.__new__(cls)
         for name, value in {
             "positions": np.asarray(positions, dtype=np.float32),
-            "fps": float(meta["fps"]),
-            "skeleton": meta["skeleton"],
-            "dancers": tuple(meta["dancers"]),
             "confidence": None if confidence is None else np.asarray(confidence, dtype=np.float32),
-            "provenance": tuple(meta.get("provenance", ())),
+            **fields,
         }.items():
             object.__setattr__(duet, name, value)
         duet.validate(where=str(path))
@@ -219,3 +230,98 @@ class Duet:
             f"Duet(n_frames={self.n_frames}, fps={self.fps:g}, skeleton={self.skeleton!r}, "
             f"dancers={self.dancers}, steps={len(self.provenance)})"
         )
+
+
+def _fields_from_metadata(path: Path, meta: Any) -> dict[str, Any]:
+    """fps, skeleton, dancers and provenance from a duet file's metadata, type-checked.
+
+    Raises:
+        InputError: naming the file and the first missing or mistyped entry.
+    """
+    if not isinstance(meta, dict) or meta.get("format") != "duetgraph.duet":
+        raise InputError(f"{path}: metadata does not describe a duetgraph duet.")
+    version = meta.get("version", 0)
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise InputError(
+            f"{path}: metadata version is {version!r}, not a number; the file is damaged."
+        )
+    if version > FORMAT_VERSION:
+        raise InputError(f"{path}: written by a newer duetgraph (format {version}); upgrade.")
+    fps, skeleton = meta.get("fps"), meta.get("skeleton")
+    dancers, provenance = meta.get("dancers"), meta.get("provenance", [])
+    problem = None
+    if isinstance(fps, bool) or not isinstance(fps, int | float):
+        problem = f"fps is {fps!r}, not a number"
+    elif not isinstance(skeleton, str):
+        problem = f"skeleton is {skeleton!r}, not a name"
+    elif not (
+        isinstance(dancers, list) and len(dancers) == 2 and all(isinstance(d, str) for d in dancers)
+    ):
+        problem = f"dancers is {dancers!r}, not two labels"
+    elif not (isinstance(provenance, list) and all(isinstance(p, dict) for p in provenance)):
+        problem = "provenance is not a list of steps"
+    if problem is not None:
+        raise InputError(f"{path}: metadata {problem}; the file is damaged, so write it again.")
+    return {
+        "fps": float(fps),
+        "skeleton": skeleton,
+        "dancers": tuple(dancers),
+        "provenance": tuple(provenance),
+    }
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception's message on one line (for embedding in our one-sentence errors)."""
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _declared_size(f: Any) -> tuple[tuple[int, ...], int] | None:
+    """(shape, bytes of data) a .npy header read from `f` declares; None if not plain numbers."""
+    version = np.lib.format.read_magic(f)
+    if version == (1, 0):
+        shape, _, dtype = np.lib.format.read_array_header_1_0(f)
+    elif version == (2, 0):
+        shape, _, dtype = np.lib.format.read_array_header_2_0(f)
+    else:
+        return None  # other versions: np.load checks them itself
+    if dtype.hasobject:
+        return None  # refused by np.load(allow_pickle=False) anyway
+    return shape, int(np.prod(shape, dtype=object)) * dtype.itemsize
+
+
+def check_numpy_sizes(path: Path) -> None:
+    """Raise InputError if a .npy file or a member of a .npz holds less data than it declares.
+
+    A truncated file, or a header forged to claim a huge shape, would otherwise make numpy try
+    to allocate the declared size (a MemoryError for terabytes) before noticing the data is short.
+    Other damage is left to np.load.
+    """
+    try:
+        with open(path, "rb") as f:
+            magic = f.read(6)
+            f.seek(0)
+            if magic == b"\x93NUMPY":
+                declared = _declared_size(f)
+                members = [(None, declared, path.stat().st_size - f.tell())]
+            elif magic.startswith(b"PK"):
+                members = []
+                with zipfile.ZipFile(f) as zf:
+                    for info in zf.infolist():
+                        if info.filename.endswith(".npy"):
+                            with zf.open(info) as member:
+                                declared = _declared_size(member)
+                                members.append(
+                                    (info.filename, declared, info.file_size - member.tell())
+                                )
+            else:
+                return
+    except NUMPY_READ_ERRORS:
+        return  # np.load names the damage
+    for name, declared, available in members:
+        if declared is not None and declared[1] > available:
+            what = "the header" if name is None else f"array {name!r}"
+            raise InputError(
+                f"{path}: {what} declares shape {declared[0]} ({declared[1]} bytes) but the "
+                f"file holds {max(available, 0)} bytes of data; it is truncated or damaged, so "
+                "write it again."
+            )

@@ -154,7 +154,7 @@ def bad_cases():
         "list of lists": (json.dumps([[1, 2, 3]]), "not an object"),
         "no xyz": (json.dumps(no_xyz), "has no 'pred_xyz_jts'; this looks like 2D"),
         "ragged": (json.dumps(ragged), "object 2 (image_id '2.jpg')"),
-        "17 joints": (json.dumps(good_objects(n_joints=17)), "17 joints"),
+        "18 joints": (json.dumps(good_objects(n_joints=18)), "18 joints"),
         "inf": (json.dumps(nan_obj), "NaN or infinity"),
         "nan score": (json.dumps(nan_score), "score of object 0 (image_id '0.jpg') contains NaN"),
         "empty list": ("[]", "no detections"),
@@ -194,3 +194,10 @@ def test_fps_must_be_positive(tmp_path):
     path = write_json(tmp_path / "a.json", good_objects())
     with pytest.raises(InputError, match="fps"):
         read_alphapose(path, fps=0)
+
+
+def test_17_joints_read_as_h36m17(tmp_path):
+    """`duetgraph extract` writes 17 H36M joints: clean reads them without --skeleton."""
+    path = tmp_path / "extracted.json"
+    path.write_text(json.dumps(good_objects(n_joints=17)))
+    assert read_alphapose(path, fps=30.0).skeleton == "h36m17"

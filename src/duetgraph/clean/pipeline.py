@@ -17,7 +17,9 @@ Steps (DESIGN.md §5), each recorded in the duet's provenance with its counts:
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +35,7 @@ from duetgraph.io.detections import Detections
 log = logging.getLogger(__name__)
 
 PRUNE_RULES = ("continuity", "score")
+MAX_UPSAMPLING = 16  # --target-fps at most this many times the input's rate (memory stays bounded)
 
 
 @dataclass(frozen=True)
@@ -118,7 +121,8 @@ class CleanReport:
             lines.append(f"  resampling           {self.resampling}")
         if self.placement:
             lines.append(f"  placement            {self.placement}")
-        lines.append(f"  result               {self.n_frames_out} frames at {self.fps_out:g} fps")
+        frames = f"{self.n_frames_out} frame{'' if self.n_frames_out == 1 else 's'}"
+        lines.append(f"  result               {frames} at {self.fps_out:g} fps")
         if self.placement_warning:
             lines.append(f"  warning: {self.placement_warning}")
         return "\n".join(lines)
@@ -142,6 +146,11 @@ def clean_detections(
             for without boxes or keypoints.
     """
     config = config or CleanConfig()
+    with _named(det.source):
+        return _clean_detections(det, config)
+
+
+def _clean_detections(det: Detections, config: CleanConfig) -> tuple[Duet, CleanReport]:
     if det.n_detections == 0:
         raise InputError(
             f"{det.source}: contains no detections; check that the pose extractor found people."
@@ -194,7 +203,7 @@ def clean_detections(
     duet = Duet(positions, fps=det.fps, skeleton=det.skeleton, provenance=det.provenance)
     for name, info in steps:
         duet = duet.with_step(name, **info)
-    duet, smoothing, resampling = _smooth_and_resample(duet, config)
+    duet, smoothing, resampling = _smooth_and_resample(duet, config, det.source)
     report = CleanReport(
         source=det.source,
         n_frames=det.n_frames,
@@ -229,7 +238,8 @@ def clean_duet(duet: Duet, config: CleanConfig | None = None) -> tuple[Duet, Cle
             "this input already holds two dancers' 3D poses."
         )
     n = duet.n_frames
-    out, smoothing, resampling = _smooth_and_resample(duet, config)
+    with _named(duet.source):
+        out, smoothing, resampling = _smooth_and_resample(duet, config, duet.source)
     report = CleanReport(
         source=duet.source,
         n_frames=n,
@@ -244,7 +254,21 @@ def clean_duet(duet: Duet, config: CleanConfig | None = None) -> tuple[Duet, Cle
     return out, report
 
 
-def _smooth_and_resample(duet: Duet, config: CleanConfig) -> tuple[Duet, str | None, str | None]:
+@contextlib.contextmanager
+def _named(source: str) -> Iterator[None]:
+    """Name `source` instead of "duet" in errors of the Duets built while cleaning it."""
+    try:
+        yield
+    except InputError as exc:
+        message = str(exc)
+        if not message.startswith("duet: "):
+            raise
+        raise InputError(f"{source}: {message.removeprefix('duet: ')}") from None
+
+
+def _smooth_and_resample(
+    duet: Duet, config: CleanConfig, source: str
+) -> tuple[Duet, str | None, str | None]:
     smoothing = resampling = None
     if config.smooth:
         n, f = duet.n_frames, config.keep_fraction
@@ -259,6 +283,12 @@ def _smooth_and_resample(duet: Duet, config: CleanConfig) -> tuple[Duet, str | N
         smoothing = f"DCT, lowest {f:.0%} of coefficients kept (below {hz:.2f} Hz)"
     if config.target_fps is not None and config.target_fps != duet.fps:
         src_fps, n = duet.fps, duet.n_frames
+        if config.target_fps > MAX_UPSAMPLING * src_fps:
+            raise InputError(
+                f"{source}: --target-fps {config.target_fps:g} is more than "
+                f"{MAX_UPSAMPLING} × the input's {src_fps:g} fps; upsampling that far only "
+                "interpolates, so choose a lower --target-fps or check --fps."
+            )
         positions, method = resample(duet.positions, src_fps, config.target_fps)
         duet = duet.with_step(
             "resample",
@@ -300,9 +330,12 @@ def _placement(det: Detections, config: CleanConfig):
         return det.joints, det.joints, None, warning, None
     camera = guess_camera(det.box, det.keypoints_2d, config.focal_length, config.image_size)
     root = estimate_root_translation(det.joints, camera, det.keypoints_2d, det.box)
-    unplaced = ~np.isfinite(root).all(axis=1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        placed = det.joints + root[:, None, :]
+    # Degenerate 2D evidence, or a position beyond float32 (absurd input): left where it was.
+    unplaced = ~np.isfinite(placed).all(axis=(1, 2))
     root[unplaced] = 0.0
-    placed = det.joints + root[:, None, :]
+    placed[unplaced] = det.joints[unplaced]
     source = "2D keypoints" if det.keypoints_2d is not None else "image boxes"
     step = (
         "placement",

@@ -14,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.fft import dct, idct
 
+_WORK_ELEMENTS = 1 << 21  # float64 values transformed at once (16 MB)
+
 
 def n_kept_coefficients(n_frames: int, keep_fraction: float) -> int:
     """How many of the lowest DCT coefficients `dct_smooth` keeps: round(f · T), at least one."""
@@ -28,15 +30,22 @@ def dct_smooth(positions: np.ndarray, keep_fraction: float = 0.25) -> np.ndarray
         keep_fraction: fraction of the lowest coefficients kept, in (0, 1]; 1 changes nothing.
 
     Returns:
-        (T, ...) float32 smoothed array (float64 inside).
+        (T, ...) float32 smoothed array (float64 inside, a group of columns at a time so that
+        memory beyond the output stays ~50 MB for any T).
     """
     if not 0.0 < keep_fraction <= 1.0:
         raise ValueError(f"keep_fraction must be in (0, 1], got {keep_fraction}")
     n_frames = positions.shape[0]
     n_keep = n_kept_coefficients(n_frames, keep_fraction)
-    coeffs = dct(positions.astype(np.float64), type=2, norm="ortho", axis=0)
-    coeffs[n_keep:] = 0.0
-    return idct(coeffs, type=2, norm="ortho", axis=0).astype(np.float32)
+    flat = positions.reshape(n_frames, -1)  # (T, C): one column per coordinate
+    out = np.empty(flat.shape, dtype=np.float32)
+    # Columns in groups, so the float64 work arrays stay small whatever T is (~16 MB each).
+    step = max(1, _WORK_ELEMENTS // max(n_frames, 1))
+    for lo in range(0, flat.shape[1], step):
+        coeffs = dct(flat[:, lo : lo + step].astype(np.float64), type=2, norm="ortho", axis=0)
+        coeffs[n_keep:] = 0.0
+        out[:, lo : lo + step] = idct(coeffs, type=2, norm="ortho", axis=0, overwrite_x=True)
+    return out.reshape(positions.shape)
 
 
 def cutoff_hz(n_frames: int, keep_fraction: float, fps: float) -> float:

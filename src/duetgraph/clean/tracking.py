@@ -13,7 +13,8 @@ each dancer's last assigned pose ("the previous frame's pose"):
   summed distance; the rest are dropped. Rule "score" prunes to the two highest scores first
   (`prune_by_score`), as the paper did.
 
-Distance between two poses is the sum over joints of the Euclidean distance (metres).
+Distance between two poses is the sum over joints of the Euclidean distance (metres); a pose
+with infinite coordinates is infinitely far from every other (never NaN).
 
 The loop is sequential (each frame depends on the previous assignment), so the distances it needs
 are computed beforehand in bulk: for every frame, each detection against each detection of the
@@ -85,7 +86,11 @@ def prune_by_score(
 def pose_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Sum over joints of the Euclidean distance between poses (..., J, 3) → (...,) float64."""
     diff = a.astype(np.float64) - b.astype(np.float64)
-    return np.sqrt((diff * diff).sum(-1)).sum(-1)
+    with np.errstate(invalid="ignore", over="ignore"):
+        d = np.sqrt((diff * diff).sum(-1)).sum(-1)
+    # inf - inf is NaN; a NaN distance would never compare as smallest, and the tracker's pair
+    # search would find no pair: make it infinitely far instead.
+    return np.where(np.isnan(d), np.inf, d)
 
 
 def choose_init_frame(offsets: np.ndarray, score: np.ndarray) -> tuple[int, int, int]:

@@ -90,6 +90,16 @@ def check_out_dir(out: Path, overwrite: bool) -> None:
         )
 
 
+def make_out_dir(out: Path) -> None:
+    """Create the output folder (and its parents), or say in one sentence why it cannot be."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(
+            f"{out}: cannot create the output folder ({exc.strerror}); choose a writable folder."
+        ) from None
+
+
 def _step(name: str, t0: float) -> None:
     print(f"[{time.perf_counter() - t0:6.1f} s] {name}", flush=True)
 
@@ -241,7 +251,7 @@ def run_one(
 ) -> dict[str, Any]:
     """The journey on one duet of a batch; returns its summary row (raises on failure)."""
     t0 = time.perf_counter()
-    out.mkdir(parents=True, exist_ok=True)
+    make_out_dir(out)
     duet = load_any(list(item.paths), fps, out, overwrite, progress=options.progress)
     result = run_journey(duet, out, options, overwrite, t0)
     posterior = result["posterior"]
@@ -290,7 +300,7 @@ def _worker(conn, item: JourneyInput, out: Path, options: JourneyOptions, fps, o
         traceback.print_exc(file=buffer)
         message = {"status": "failed", "error": _error_text(exc)}
     try:
-        out.mkdir(parents=True, exist_ok=True)
+        make_out_dir(out)
         write_text_atomic(out / "analyze.log", buffer.getvalue(), overwrite=True)
     except (OSError, DuetgraphError):
         pass  # the summary still says how it went
@@ -322,7 +332,7 @@ def run_batch(
         raise OutputError(f"{out / SUMMARY}: exists; pass --overwrite or choose another folder.")
     for item in inputs:
         check_out_dir(out / item.name, overwrite)
-    out.mkdir(parents=True, exist_ok=True)
+    make_out_dir(out)
     rows = [_row(item, out) for item in inputs]
     if jobs == 1:
         for i, (item, row) in enumerate(zip(inputs, rows, strict=True)):

@@ -82,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
         format_summary,
         group_inputs,
         load_any,
+        make_out_dir,
         run_batch,
         run_journey,
     )
@@ -101,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
         return 1 if any(r["status"] != "ok" for r in rows) else 0
     check_out_dir(out, args.overwrite)
     t0 = time.perf_counter()
-    out.mkdir(parents=True, exist_ok=True)
+    make_out_dir(out)
     duet = load_any(list(inputs[0].paths), args.fps, out, args.overwrite, options.progress)
     result = run_journey(duet, out, options, args.overwrite, t0)
     print(result["report"].to_markdown().split("\n## ")[0])

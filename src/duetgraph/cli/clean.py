@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from duetgraph.atomic import check_writable
+from duetgraph.atomic import check_not_input, check_writable
 from duetgraph.clean import CleanConfig, clean_detections, clean_duet
 from duetgraph.duet import Duet
 from duetgraph.errors import InputError
@@ -89,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
         focal_length=args.focal_length,
         image_size=args.image_size,
     )
+    check_not_input([args.out], [args.input])  # even with --overwrite
     out = check_writable(args.out, args.overwrite)  # refuse before any work is done
     data = read_any(Path(args.input), args.fps, args.skeleton)
     if isinstance(data, Detections):

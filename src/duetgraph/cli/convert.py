@@ -13,9 +13,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from duetgraph.atomic import check_writable
+from duetgraph.atomic import check_not_input, check_writable
 from duetgraph.cli.info import add_input_arguments, read_from_args
-from duetgraph.errors import InputError, OutputError
+from duetgraph.errors import InputError
 from duetgraph.io.detections import Detections
 from duetgraph.io.read import OUTPUT_FORMATS, output_format, write_output
 
@@ -38,10 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
-    if any(out.resolve() == Path(p).resolve() for p in args.inputs):
-        raise OutputError(
-            f"{out}: is also an input; inputs are never overwritten, choose another -o."
-        )
+    check_not_input([out], args.inputs)
     fmt = output_format(out, args.format_out)  # refuse before reading anything
     check_writable(out, args.overwrite)
     data = read_from_args(args)

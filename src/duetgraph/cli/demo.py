@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     from duetgraph.analysis.recovery import recover_planted
     from duetgraph.atomic import write_text_atomic
     from duetgraph.cli._journey import check_out_dir, load_any, run_journey
-    from duetgraph.errors import InputError
+    from duetgraph.errors import InputError, OutputError
     from duetgraph.sim.duet import DuetSimConfig, simulate_duet, strings_to_json
     from duetgraph.sim.faults import make_example_alphapose
 
@@ -45,7 +45,10 @@ def run(args: argparse.Namespace) -> int:
         if (out / name).exists() and not args.overwrite:
             raise InputError(f"{out / name}: exists; pass --overwrite or choose another folder.")
     t0 = time.perf_counter()
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{out}: cannot create the output folder ({exc.strerror}).") from None
     rng = np.random.default_rng(args.seed)
     truth, strings = simulate_duet(
         DuetSimConfig(duration_s=args.duration, fps=30, switch_off=True), rng

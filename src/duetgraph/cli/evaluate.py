@@ -2,7 +2,8 @@
 
     duetgraph evaluate runs/springs/ [--data data/] [--split test] [--checkpoint best]
 
-Writes `RUN_DIR/metrics_{split}.json` (atomically, replacing an earlier evaluation of that split).
+Writes `RUN_DIR/metrics_{split}.json` (`metrics_duet.json` with --duet) atomically; an earlier
+evaluation of the same split is replaced only with --overwrite.
 """
 
 from __future__ import annotations
@@ -32,10 +33,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--seed", type=int, default=0, help="seed of the decoder's edge samples")
     p.add_argument("--device", default="cpu")
+    p.add_argument("--overwrite", action="store_true", help="replace an earlier evaluation")
     p.set_defaults(func=run)
 
 
+def metrics_path(args: argparse.Namespace) -> Path:
+    """The file this evaluation writes, checked before any work (see --overwrite)."""
+    from duetgraph.atomic import check_not_input, check_writable
+
+    name = "metrics_duet.json" if args.duet is not None else f"metrics_{args.split}.json"
+    path = Path(args.run_dir) / name
+    check_not_input([path], [args.duet])
+    if Path(args.run_dir).is_dir():  # a missing run folder gets the reader's message instead
+        check_writable(path, args.overwrite)
+    return path
+
+
 def run(args: argparse.Namespace) -> int:
+    metrics_path(args)
     if args.duet is not None:
         return _evaluate_duet(args)
     from duetgraph.train.evaluate import evaluate_physics_run
@@ -100,6 +115,6 @@ def _evaluate_duet(args: argparse.Namespace) -> int:
     result = evaluate_duet_run(args.run_dir, load_duet(args.duet), which=args.checkpoint)
     print(format_duet_metrics(result))
     path = Path(args.run_dir) / "metrics_duet.json"
-    write_text_atomic(path, json.dumps(result, indent=2) + "\n", overwrite=True)
+    write_text_atomic(path, json.dumps(result, indent=2) + "\n", overwrite=args.overwrite)
     print(f"wrote {path}")
     return 0

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from duetgraph.atomic import check_writable
+from duetgraph.atomic import check_not_input, check_writable
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -43,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
     if args.stride < 1 or not 0 <= args.threshold <= 1:
         raise InputError("--stride must be >= 1 and --threshold within [0, 1].")
     csv_path, json_path = out.with_suffix(".csv"), out.with_suffix(".json")
+    check_not_input([out, csv_path, json_path], [args.duet])  # e.g. -o duet.npz for duet.csv
     for path in (out, csv_path, json_path):  # refuse before any work
         check_writable(path, args.overwrite)
     duet = load_duet(args.duet)

@@ -18,7 +18,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from duetgraph.atomic import check_writable
+from duetgraph.atomic import check_not_input, check_writable
 from duetgraph.errors import InputError
 
 
@@ -101,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
         end=args.end,
         frame_style=frame_style,
     )  # settings are checked before anything is written
+    check_not_input(planned, [args.duet, args.strings, args.metrics])
     for path in planned:  # refuse before any work is done
         check_writable(path, args.overwrite)
 

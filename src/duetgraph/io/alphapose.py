@@ -7,8 +7,9 @@ a track id with pose tracking, or a list like [0.0]) and `pred_xyz_jts` (J × 3 
 axes, pelvis-centred in stock output).
 
 Frame order comes from the number in each image file name, never from list position. The file is
-parsed object by object and converted to numpy in chunks, so a 10-minute clip (~36 000 objects)
-reads in a few seconds without holding the whole Python object tree in memory.
+read a block of text at a time and parsed object by object (`duetgraph.io.json_stream`), and the
+objects are converted to numpy in chunks, so neither the text nor the Python object tree of a
+long clip is ever held whole: a 2-hour clip (~1.5 GB of JSON) reads in bounded memory.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import os
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import numpy as np
 
@@ -27,13 +28,16 @@ from duetgraph.atomic import write_text_atomic
 from duetgraph.errors import InputError
 from duetgraph.io.axes import camera_to_zup
 from duetgraph.io.detections import Detections
+from duetgraph.io.json_stream import EmptyDocument, JsonSyntaxError, NotAList, iter_json_list
 from duetgraph.skeleton import Skeleton, get_skeleton, skeleton_for_joint_count
 
 log = logging.getLogger(__name__)
 
-_WHITESPACE = re.compile(r"[ \t\n\r]*")
 _LAST_NUMBER = re.compile(r"(\d+)(?!.*\d)")
 _CHUNK = 4096  # objects converted to numpy at a time: bounds the Python objects alive at once
+# Image numbers may leave gaps (frames where nobody was found), but a span beyond this many frames
+# and 10 × the number of images is refused (e.g. "0.jpg" and "1000000000.jpg" in one file).
+_MAX_EMPTY_SPAN = 100_000
 
 
 def read_alphapose(
@@ -62,21 +66,27 @@ def read_alphapose(
     path = Path(path)
     if not (np.isfinite(fps) and fps > 0):
         raise InputError(f"{path}: fps is {fps}; give a positive frame rate (e.g. --fps 30).")
-    text = _read_text(path)
-    chunks = [(start, _convert_chunk(path, objs, start)) for start, objs in _chunks(path, text)]
-    del text
+    chunks = [(start, _convert_chunk(path, objs, start)) for start, objs in _chunks(path)]
     if not chunks:
         raise InputError(
             f"{path}: contains no detections (an empty list); check that AlphaPose found "
             "people in the video."
         )
-    cols = {key: _concat(path, chunks, key) for key in chunks[0][1]}
+    # One field at a time, each chunk's part released once joined (image ids last: messages
+    # name them), so the parts and the whole of only one field are alive at once.
+    keys = sorted(chunks[0][1], key=lambda k: k == "image_id")
+    cols = {}
+    for key in keys:
+        cols[key] = _concat(path, chunks, key)
+        for _, c in chunks:
+            c[key] = None
+    del chunks
     joints_cam = cols["joints"]
     m, n_joints = joints_cam.shape[:2]
     skel = _resolve_skeleton(path, n_joints, skeleton)
     _check_finite(path, cols)
 
-    frame, names, order_rule, first_number = _frame_indices(cols["image_id"])
+    frame, names, order_rule, first_number = _frame_indices(path, cols["image_id"])
     n_frames = len(names)
     order = np.argsort(frame, kind="stable")  # by frame; file order kept within a frame
 
@@ -192,81 +202,76 @@ def write_alphapose(
 # ---------------------------------------------------------------------------------- parsing
 
 
-def _read_text(path: Path) -> str:
+def _open_text(path: Path) -> TextIO:
     if not path.exists():
         raise InputError(f"{path}: no such file; check the path.")
     if path.is_dir():
         raise InputError(f"{path}: is a folder; give the alphapose-results.json file inside it.")
     try:
-        text = path.read_text(encoding="utf-8-sig")  # tolerate a byte-order mark
-    except UnicodeDecodeError:
-        raise InputError(
-            f"{path}: is not a text file; give AlphaPose's JSON output (alphapose-results.json)."
-        ) from None
+        return open(path, encoding="utf-8-sig")  # tolerate a byte-order mark
     except OSError as exc:
         raise InputError(f"{path}: cannot be read ({exc.strerror}).") from None
-    if not text.strip():
-        raise InputError(
-            f"{path}: is empty; AlphaPose may have crashed while writing it, so run it again."
-        )
-    return text
 
 
-def _not_json(path: Path, exc: json.JSONDecodeError) -> InputError:
+def _not_text(path: Path) -> InputError:
+    with open(path, "rb") as f:
+        if f.read(2) in (b"\xff\xfe", b"\xfe\xff"):
+            return InputError(f"{path}: is UTF-16 text; save it as UTF-8 (AlphaPose writes UTF-8).")
+    return InputError(
+        f"{path}: is not a text file; give AlphaPose's JSON output (alphapose-results.json)."
+    )
+
+
+def _not_json(path: Path, exc: JsonSyntaxError) -> InputError:
     return InputError(
         f"{path}: is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); "
         "pass AlphaPose's output unchanged or re-run AlphaPose if it was cut short."
     )
 
 
-def _iter_objects(path: Path, text: str) -> Iterator[Any]:
-    """Yield the elements of the top-level JSON list one by one."""
-    decoder = json.JSONDecoder()
-    i = _WHITESPACE.match(text, 0).end()
-    if text[i] != "[":
-        try:
-            top = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise _not_json(path, exc) from None
-        raise InputError(
-            f"{path}: the top level is a JSON {_json_type(top)}, not a list of detections; "
-            "give the alphapose-results.json that AlphaPose writes (one object per person per "
-            "frame)."
-        )
-    i += 1
-    try:
-        i = _WHITESPACE.match(text, i).end()
-        if text[i : i + 1] == "]":
-            i += 1
-        else:
-            while True:
-                obj, i = decoder.raw_decode(text, i)
-                yield obj
-                i = _WHITESPACE.match(text, i).end()
-                if text[i : i + 1] == ",":
-                    i = _WHITESPACE.match(text, i + 1).end()
-                elif text[i : i + 1] == "]":
-                    i += 1
-                    break
-                else:
-                    raise json.JSONDecodeError("Expecting ',' delimiter", text, i)
-        i = _WHITESPACE.match(text, i).end()
-        if i != len(text):
-            raise json.JSONDecodeError("Extra data", text, i)
-    except json.JSONDecodeError as exc:
-        raise _not_json(path, exc) from None
+def _unparsable(path: Path, exc: Exception) -> InputError:
+    """Valid JSON syntax that Python's parser refuses: nesting too deep, an integer too long."""
+    reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc).split(";")[0]
+    return InputError(
+        f"{path}: cannot be parsed as JSON ({reason}), which AlphaPose never writes; pass "
+        "AlphaPose's output unchanged."
+    )
 
 
-def _chunks(path: Path, text: str) -> Iterator[tuple[int, list[Any]]]:
-    """(index of the first object, objects) in chunks of `_CHUNK`."""
+def _chunks(path: Path) -> Iterator[tuple[int, list[Any]]]:
+    """(index of the first object, objects) in chunks of `_CHUNK`, read a block at a time.
+
+    Raises:
+        InputError: not UTF-8 text, empty, invalid JSON, or not a list.
+    """
     chunk: list[Any] = []
     start = 0
-    for obj in _iter_objects(path, text):
-        chunk.append(obj)
-        if len(chunk) == _CHUNK:
-            yield start, chunk
-            start += len(chunk)
-            chunk = []
+    with _open_text(path) as f:
+        try:
+            for obj in iter_json_list(f):
+                chunk.append(obj)
+                if len(chunk) == _CHUNK:
+                    yield start, chunk
+                    start += len(chunk)
+                    chunk = []
+        except UnicodeDecodeError:
+            raise _not_text(path) from None
+        except EmptyDocument:
+            raise InputError(
+                f"{path}: is empty; AlphaPose may have crashed while writing it, so run it again."
+            ) from None
+        except NotAList as exc:
+            raise InputError(
+                f"{path}: the top level is a JSON {_json_type(exc.value)}, not a list of "
+                "detections; give the alphapose-results.json that AlphaPose writes (one object "
+                "per person per frame)."
+            ) from None
+        except JsonSyntaxError as exc:
+            raise _not_json(path, exc) from None
+        except (RecursionError, ValueError) as exc:
+            raise _unparsable(path, exc) from None
+        except OSError as exc:
+            raise InputError(f"{path}: cannot be read ({exc.strerror}).") from None
     if chunk:
         yield start, chunk
 
@@ -298,6 +303,12 @@ def _convert_chunk(path: Path, objs: list[Any], start: int) -> dict[str, Any]:
                     else "every object needs the image file name it came from"
                 )
                 raise InputError(f"{path}: {_where(objs, k, start)} has no {key!r}; {hint}.")
+        image_id = obj["image_id"]
+        if isinstance(image_id, bool) or not isinstance(image_id, (str, int)):
+            raise InputError(
+                f"{path}: image_id of object {start + k} is a JSON {_json_type(image_id)}, not "
+                'the image file name (e.g. "12.jpg"); give AlphaPose\'s output unchanged.'
+            )
     out: dict[str, Any] = {
         "joints": _array_of(path, objs, start, "pred_xyz_jts", _triples),
         "image_id": [str(obj["image_id"]) for obj in objs],
@@ -348,7 +359,8 @@ def _array_of(path: Path, objs: list[Any], start: int, key: str, shape_fn, defau
     except (ValueError, TypeError):
         arr = None
     if arr is not None:
-        return arr.astype(np.float32)
+        with np.errstate(over="ignore"):  # beyond float32 becomes inf: `_check_finite` names it
+            return arr.astype(np.float32)
     ref = _shape_of(values[0])
     culprit = next((k for k, v in enumerate(values) if ref is None or _shape_of(v) != ref), 0)
     shape = "not numbers" if _shape_of(values[culprit]) is None else f"shaped {list(ref)}"
@@ -365,7 +377,7 @@ def _concat(path: Path, chunks: list[tuple[int, dict[str, Any]]], key: str) -> A
     parts = [c[key] for _, c in chunks]
     if any(p is None for p in parts):
         return None
-    if isinstance(parts[0], list):
+    if key == "image_id":
         return [x for p in parts for x in p]
     for (start, c), p in zip(chunks, parts, strict=True):
         if p.shape[1:] != parts[0].shape[1:]:
@@ -383,18 +395,23 @@ def _track_id(idx: Any) -> int:
     """AlphaPose `idx`: an int, a float, or a one-element list like [0.0]; -1 if unusable."""
     if isinstance(idx, list):
         idx = idx[0] if len(idx) == 1 else None
-    if isinstance(idx, (int, float)) and np.isfinite(idx):
-        return int(idx)
-    return -1
+    if isinstance(idx, bool) or not isinstance(idx, (int, float)):
+        return -1
+    # Python ints are unbounded and floats may be NaN: only what fits an int64 is a track id.
+    if isinstance(idx, float) and not np.isfinite(idx):
+        return -1
+    return int(idx) if -(2**63) <= idx < 2**63 else -1
 
 
 def _resolve_skeleton(path: Path, n_joints: int, skeleton: str | Skeleton | None) -> Skeleton:
     if skeleton is None:
-        skel = skeleton_for_joint_count(n_joints) if n_joints in (24, 29) else None
+        # 24/29: AlphaPose 3D (HybrIK); 17: H36M, as `duetgraph extract` writes.
+        skel = skeleton_for_joint_count(n_joints) if n_joints in (17, 24, 29) else None
         if skel is None:
             raise InputError(
                 f"{path}: pred_xyz_jts has {n_joints} joints per person; AlphaPose 3D (HybrIK) "
-                "writes 24 or 29, so pass --skeleton if this is another model's output."
+                "writes 24 or 29 and duetgraph extract 17, so pass --skeleton if this is another "
+                "model's output."
             )
         return skel
     try:
@@ -432,42 +449,56 @@ def _natural_key(name: str) -> list[Any]:
     return [(0, int(p), "") if p.isdigit() else (1, 0, p.lower()) for p in re.split(r"(\d+)", name)]
 
 
-def _frame_indices(image_ids: list[str]) -> tuple[np.ndarray, tuple[str, ...], str, int | None]:
+def _frame_indices(
+    path: Path, image_ids: list[str]
+) -> tuple[np.ndarray, tuple[str, ...], str, int | None]:
     """Frame index per object from its image file name.
 
     The frame number is the last run of digits in the file stem ("frames/000012.png" → 12); the
     frame index is that number minus the first number, so missing numbers become frames with no
     detection. If some name has no number, or two names share one, names are sorted naturally and
-    numbered consecutively instead.
+    numbered consecutively instead. Numbers spanning far more frames than there are images
+    (`_MAX_EMPTY_SPAN`) are refused: they mean several clips in one file or broken names, and
+    would otherwise make millions of empty frames.
 
     Returns:
         (M,) int64 frame per object, per-frame names ("" where no object named it), the rule
         used ("image number" or "natural sort"), and the first image number (None if sorted).
     """
-    names, inverse = np.unique(np.array(image_ids, dtype=str), return_inverse=True)
+    unique, inverse = np.unique(np.array(image_ids, dtype=str), return_inverse=True)
+    names = unique.tolist()  # plain str (np.str_ would show as np.str_('...') in messages)
     numbers = []
-    for name in names.tolist():
+    for name in names:
         stem = name.replace("\\", "/").rsplit("/", 1)[-1]
         stem = stem.rsplit(".", 1)[0] if "." in stem else stem
         match = _LAST_NUMBER.search(stem)
         numbers.append(int(match.group(1)) if match else None)
     if None not in numbers and len(set(numbers)) == len(numbers):
-        num = np.array(numbers, dtype=np.int64)
-        first = int(num.min())
-        frame_of_name = num - first
-        per_frame = [""] * int(num.max() - first + 1)
-        for name, f in zip(names.tolist(), frame_of_name.tolist(), strict=True):
+        first = min(numbers)  # Python ints: a 30-digit frame number must not overflow int64
+        span = max(numbers) - first + 1
+        if span > max(_MAX_EMPTY_SPAN, 10 * len(names)):
+            lo, hi = names[numbers.index(first)], names[numbers.index(max(numbers))]
+            raise InputError(
+                f"{path}: image_id {lo!r} and {hi!r} are {span - 1} frames apart but only "
+                f"{len(names)} images have detections; AlphaPose numbers the frames of one "
+                "video consecutively, so check that the file holds a single clip."
+            )
+        frame_of_name = np.array([n - first for n in numbers], dtype=np.int64)
+        per_frame = [""] * span
+        for name, f in zip(names, frame_of_name.tolist(), strict=True):
             per_frame[f] = name
         return frame_of_name[inverse.ravel()], tuple(per_frame), "image number", first
-    ranked = sorted(range(len(names)), key=lambda k: _natural_key(str(names[k])))
+    ranked = sorted(range(len(names)), key=lambda k: _natural_key(names[k]))
     frame_of_name = np.empty(len(names), dtype=np.int64)
     frame_of_name[ranked] = np.arange(len(names))
     log.warning(
-        "image names without distinct frame numbers; frames ordered by natural sort of the names."
+        "%s: image names without distinct frame numbers; frames ordered by natural sort of the "
+        "names.",
+        path,
     )
     return (
         frame_of_name[inverse.ravel()],
-        tuple(str(names[k]) for k in ranked),
+        tuple(names[k] for k in ranked),
         "natural sort",
         None,
     )

@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import logging
 import os
-import zipfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from duetgraph.atomic import atomic_path
-from duetgraph.duet import Duet
+from duetgraph.duet import NUMPY_READ_ERRORS, Duet, check_numpy_sizes, one_line
 from duetgraph.errors import InputError
 from duetgraph.io.axes import camera_to_zup, yup_to_zup
 from duetgraph.skeleton import SKELETONS, Skeleton, get_skeleton, skeleton_for_joint_count
@@ -50,7 +49,8 @@ def check_input_file(path: Path) -> None:
 def to_zup(xyz: np.ndarray, axes: str, where: str) -> np.ndarray:
     """Convert (..., 3) coordinates given in `axes` ("zup", "camera", "yup") to canonical z-up."""
     if axes == "zup":
-        return np.asarray(xyz, dtype=np.float32)
+        with np.errstate(over="ignore"):  # beyond float32 becomes inf: build_duet names it
+            return np.asarray(xyz, dtype=np.float32)
     if axes == "camera":
         # Camera axes (x right, y down, z forward) → z-up: (x, y, z) → (x, z, −y).
         return camera_to_zup(xyz)
@@ -174,6 +174,7 @@ def load_array(path: Path) -> np.ndarray:
             f"{path}: cannot be read as a NumPy file (no .npy/.npz header); save it with "
             "numpy.save or numpy.savez."
         )
+    check_numpy_sizes(path)
     try:
         data = np.load(path, allow_pickle=False)
     except ValueError as exc:
@@ -182,10 +183,10 @@ def load_array(path: Path) -> np.ndarray:
                 f"{path}: holds Python objects, not numbers; save a numeric array "
                 "(numpy.save with a float array)."
             ) from None
-        raise InputError(f"{path}: cannot be read as a NumPy file ({exc}).") from None
-    except (OSError, EOFError, zipfile.BadZipFile) as exc:
+        raise InputError(f"{path}: cannot be read as a NumPy file ({one_line(exc)}).") from None
+    except NUMPY_READ_ERRORS as exc:
         raise InputError(
-            f"{path}: cannot be read as a NumPy file ({exc}); is it truncated?"
+            f"{path}: cannot be read as a NumPy file ({one_line(exc)}); is it truncated?"
         ) from None
     if isinstance(data, np.lib.npyio.NpzFile):
         with data:
@@ -202,11 +203,17 @@ def load_array(path: Path) -> np.ndarray:
             try:
                 array = data[key]
             except ValueError as exc:
+                if "pickle" not in str(exc):
+                    raise InputError(
+                        f"{path}: array {key!r} cannot be read ({one_line(exc)}); is it truncated?"
+                    ) from None
                 raise InputError(
                     f"{path}: array {key!r} holds Python objects, not numbers; save a numeric array."
-                ) from exc
-            except (OSError, EOFError, zipfile.BadZipFile) as exc:
-                raise InputError(f"{path}: array {key!r} cannot be read ({exc}).") from None
+                ) from None
+            except NUMPY_READ_ERRORS as exc:
+                raise InputError(
+                    f"{path}: array {key!r} cannot be read ({one_line(exc)}); is it truncated?"
+                ) from None
     else:
         array = data
     if not (np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)):

@@ -19,19 +19,22 @@ def camera_to_zup(xyz: np.ndarray) -> np.ndarray:
     Returns:
         (..., 3) float32 array in the canonical z-up frame, same units.
     """
-    xyz = np.asarray(xyz, dtype=np.float32)
+    with np.errstate(over="ignore"):  # beyond float32 becomes inf; readers check finiteness
+        xyz = np.asarray(xyz, dtype=np.float32)
     return np.stack([xyz[..., 0], xyz[..., 2], -xyz[..., 1]], axis=-1)
 
 
 def yup_to_zup(xyz: np.ndarray) -> np.ndarray:
     """Convert y-up right-handed axes (BVH, most animation tools) to z-up: (x, y, z) → (x, −z, y)."""
-    xyz = np.asarray(xyz, dtype=np.float32)
+    with np.errstate(over="ignore"):  # beyond float32 becomes inf; readers check finiteness
+        xyz = np.asarray(xyz, dtype=np.float32)
     return np.stack([xyz[..., 0], -xyz[..., 2], xyz[..., 1]], axis=-1)
 
 
 def zup_to_yup(xyz: np.ndarray) -> np.ndarray:
     """Inverse of `yup_to_zup`: (x, y, z) → (x, z, −y)."""
-    xyz = np.asarray(xyz, dtype=np.float32)
+    with np.errstate(over="ignore"):  # beyond float32 becomes inf; readers check finiteness
+        xyz = np.asarray(xyz, dtype=np.float32)
     return np.stack([xyz[..., 0], xyz[..., 2], -xyz[..., 1]], axis=-1)
 
 
@@ -41,5 +44,6 @@ def zup_to_camera(xyz: np.ndarray) -> np.ndarray:
     Used where camera geometry is needed again (writing AlphaPose-format files, projecting to the
     image for placement recovery).
     """
-    xyz = np.asarray(xyz, dtype=np.float32)
+    with np.errstate(over="ignore"):  # beyond float32 becomes inf; readers check finiteness
+        xyz = np.asarray(xyz, dtype=np.float32)
     return np.stack([xyz[..., 0], -xyz[..., 2], xyz[..., 1]], axis=-1)

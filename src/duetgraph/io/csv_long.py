@@ -16,12 +16,13 @@ from __future__ import annotations
 import csv
 import io
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
 
 from duetgraph.atomic import atomic_path
-from duetgraph.duet import Duet
+from duetgraph.duet import Duet, one_line
 from duetgraph.errors import InputError
 from duetgraph.io.arrays import (
     AXES,
@@ -67,12 +68,14 @@ def _load_columns(text: str, header: list[str], where: str) -> tuple[np.ndarray,
     labels = [header.index("dancer"), header.index("joint")]
     options = dict(delimiter=",", skiprows=1, quotechar='"', comments=None, ndmin=2)
     try:
-        numbers = np.loadtxt(io.StringIO(text), usecols=numeric, dtype=np.float64, **options)
-        names = np.loadtxt(io.StringIO(text), usecols=labels, dtype=str, **options)
+        with warnings.catch_warnings():  # "input contained no data": reported below, in words
+            warnings.simplefilter("ignore", UserWarning)
+            numbers = np.loadtxt(io.StringIO(text), usecols=numeric, dtype=np.float64, **options)
+            names = np.loadtxt(io.StringIO(text), usecols=labels, dtype=str, **options)
     except ValueError as exc:
         raise (
             _first_bad_line(text, header, where)
-            or InputError(f"{where}: cannot be parsed as CSV ({exc}); fix the file.")
+            or InputError(f"{where}: cannot be parsed as CSV ({one_line(exc)}); fix the file.")
         ) from None
     return numbers, names
 
@@ -109,8 +112,14 @@ def _joint_index(
     codes, labels = _codes(values)
     names = [label.strip().lower() for label in labels]
     if all(n.isdigit() for n in names):
-        index = np.array([int(n) for n in names])[codes]
-        return index, int(index.max()) + 1, skeleton
+        numbers = [int(n) for n in names]
+        if max(numbers) >= len(numbers):  # every index 0..J-1 must appear (one row per joint)
+            raise InputError(
+                f"{where}: joint index {max(numbers)} but only {len(numbers)} distinct joints; "
+                "number the joints 0, 1, ..., J-1 (or use joint names)."
+            )
+        index = np.array(numbers, dtype=np.int64)[codes]
+        return index, len(numbers), skeleton
     if skeleton is not None:
         candidates = [known_skeleton(skeleton, where)]
     else:
@@ -182,6 +191,11 @@ def read_csv(
 
     # Frames: consecutive integers, renumbered from 0.
     frame_f = numbers[:, 0]
+    if not (np.abs(frame_f) < 2**53).all():  # NaN, inf or beyond exact integers in float64
+        bad = frame_f[np.argmax(~(np.abs(frame_f) < 2**53))]
+        raise InputError(
+            f"{where}: frame {bad:g} is not a usable frame number; number frames 0, 1, 2, ..."
+        )
     if (frame_f != np.round(frame_f)).any():
         bad = frame_f[np.argmax(frame_f != np.round(frame_f))]
         raise InputError(f"{where}: frame {bad} is not an integer; number frames 0, 1, 2, ...")

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from duetgraph.duet import Duet
+from duetgraph.duet import Duet, one_line
 from duetgraph.errors import InputError
 from duetgraph.io.arrays import build_duet, check_input_file, resolve_fps, to_zup
 
@@ -49,16 +49,16 @@ def load_hybrik_pickle(path: str | os.PathLike, trust_pickle: bool = False) -> d
             data = pickle.load(f)  # the caller vouched for this file (trust_pickle=True)
     except Exception as exc:  # unpickling can raise nearly anything
         raise InputError(
-            f"{path}: cannot be unpickled ({type(exc).__name__}: {exc}); is it a HybrIK .pk file?"
+            f"{path}: cannot be unpickled ({type(exc).__name__}: {one_line(exc)}); is it a HybrIK "
+            ".pk file?"
         ) from None
     if not isinstance(data, dict) or "pred_xyz_29" not in data or "transl" not in data:
-        keys = sorted(data)[:8] if isinstance(data, dict) else type(data).__name__
+        keys = sorted(map(str, data))[:8] if isinstance(data, dict) else type(data).__name__
         raise InputError(
             f"{path}: is not a HybrIK result (need 'pred_xyz_29' and 'transl', found {keys}); "
             "write it with demo_video.py --save-pk."
         )
-    xyz = np.asarray(data["pred_xyz_29"], dtype=np.float64)
-    transl = np.asarray(data["transl"], dtype=np.float64)
+    xyz, transl = (_numbers(path, data, key) for key in ("pred_xyz_29", "transl"))
     if xyz.ndim != 3 or xyz.shape[1:] != (29, 3):
         raise InputError(f"{path}: pred_xyz_29 has shape {xyz.shape}, expected (frames, 29, 3).")
     if transl.shape != (len(xyz), 3):
@@ -75,6 +75,17 @@ def load_hybrik_pickle(path: str | os.PathLike, trust_pickle: bool = False) -> d
             log.warning("%s: img_path does not name each frame once; aligning by index", path)
             names = None
     return {"pred_xyz_29": xyz, "transl": transl, "img_path": names}
+
+
+def _numbers(path: Path, data: dict[str, Any], key: str) -> np.ndarray:
+    """`data[key]` as a float64 array, or InputError if it is not an array of numbers."""
+    try:
+        return np.asarray(data[key], dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InputError(
+            f"{path}: {key} is a {type(data[key]).__name__} that does not hold numbers; "
+            "write the file with HybrIK's demo_video.py --save-pk."
+        ) from None
 
 
 def _frame_number(name: str) -> int | None:

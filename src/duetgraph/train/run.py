@@ -11,16 +11,21 @@ runs/springs/
 
 A folder that already holds files is refused unless the caller resumes (continue from
 `last.pt`) or overwrites (the run's own files are deleted first; foreign files are kept).
+Every file is written atomically (`duetgraph.atomic`), so a killed run leaves complete files and,
+at worst, a temporary file of an interrupted write, which the next resume or overwrite removes.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 from pathlib import Path
 from typing import Any
 
 from duetgraph.errors import InputError, OutputError
+
+log = logging.getLogger(__name__)
 
 CONFIG = "config.toml"
 LAST = "last.pt"
@@ -36,6 +41,17 @@ def _run_files(run_dir: Path) -> list[Path]:
     names = [CONFIG, LAST, BEST, METRICS_CSV]
     files = [run_dir / n for n in names if (run_dir / n).exists()]
     return files + sorted(run_dir.glob("metrics_*.json"))
+
+
+def stale_temporaries(run_dir: Path) -> list[Path]:
+    """Temporary files of the run's own outputs left by a killed process (SIGKILL, power cut).
+
+    `duetgraph.atomic.atomic_path` writes `.NAME.XXXX.tmp.SUFFIX` next to NAME and renames it
+    into place; a process killed in between leaves the temporary file behind (never NAME half
+    written).
+    """
+    names = [CONFIG, LAST, BEST, METRICS_CSV, "metrics_*.json"]
+    return sorted(p for n in names for p in run_dir.glob(f".{n}.*.tmp*") if p.is_file())
 
 
 def check_run_dir(run_dir: str | os.PathLike, *, resume: bool, overwrite: bool) -> Path:
@@ -68,6 +84,10 @@ def check_run_dir(run_dir: str | os.PathLike, *, resume: bool, overwrite: bool) 
 def prepare_run_dir(run_dir: str | os.PathLike, *, resume: bool, overwrite: bool) -> Path:
     """`check_run_dir`, then create the folder; with `overwrite`, delete the old run's files."""
     run_dir = check_run_dir(run_dir, resume=resume, overwrite=overwrite)
+    if run_dir.is_dir():
+        for path in stale_temporaries(run_dir):
+            log.info("%s: removing %s, left by an interrupted write", run_dir, path.name)
+            path.unlink()
     if not resume and overwrite and run_dir.is_dir():
         for path in _run_files(run_dir):
             path.unlink()
