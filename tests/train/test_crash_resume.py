@@ -1,6 +1,7 @@
 """Crash safety of training: SIGKILL in the middle of an epoch, `--resume`, same result.
 
-The real thing (slow): a tiny two-epoch springs run (`python -m duetgraph train`, CPU, one thread, fixed seed, dropout
+The real thing (~30 s wall, in the default suite): a tiny two-epoch springs run
+(`python -m duetgraph train`, CPU, one thread, fixed seed, dropout
 on so the global random stream matters too) is started twice at once: one runs to the end, the
 other is killed with SIGKILL part-way through epoch 2 (after epoch 1's last.pt and metrics.csv
 appear), then resumed with `--resume`. Both must end with identical weights, optimizer state, best.pt
@@ -74,7 +75,7 @@ def _wait_for_epoch_1(run: Path, proc: subprocess.Popen, timeout: float = 300.0)
 
 
 @pytest.fixture(scope="module")
-def crashed_and_resumed(tmp_path_factory):  # used by slow tests only (~15 s CPU, 3 processes)
+def crashed_and_resumed(tmp_path_factory):  # ~15 s CPU, 3 processes
     """(reference run, killed-and-resumed run, what the folder held right after the kill)."""
     root = tmp_path_factory.mktemp("crash")
     data = root / "data"
@@ -111,14 +112,12 @@ def crashed_and_resumed(tmp_path_factory):  # used by slow tests only (~15 s CPU
     return ref, run, after_kill
 
 
-@pytest.mark.slow
 def test_the_kill_landed_inside_epoch_2(crashed_and_resumed):
     _, _, after_kill = crashed_and_resumed
     # last.pt still holds epoch 1 and metrics.csv one row: epoch 2 was running, unfinished.
     assert after_kill["epoch"] == 1 and after_kill["rows"] == 1, after_kill
 
 
-@pytest.mark.slow
 def test_sigkilled_run_resumed_ends_with_the_same_weights_and_metrics(crashed_and_resumed):
     ref, run, _ = crashed_and_resumed
     assert_same_run(ref, run, n_epochs=2)
