@@ -46,7 +46,8 @@ def per_sample_baseline(config, duet, n: int = 200) -> float:
     selection = select_joints(duet.skeleton, config.data.joints)
     data = build_duet_windows(duet, selection, config.data.window, valid_fraction=0.15)
     x = materialise(data.train)[:n]
-    model_cfg = duet_model_config(config, selection)
+    ratio = data.normalizer.velocity_scale / data.normalizer.position_scale
+    model_cfg = duet_model_config(config, selection, ratio)
     model = NRIModel(model_cfg)
     model.eval()  # batch norm cannot train on one sample; the cost per step is the same
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)

@@ -14,6 +14,11 @@ from typing import Any
 ENCODERS = ("mlp", "gcn")
 DECODERS = ("mlp", "rnn", "graph_rnn")
 EVAL_EDGES = ("sample", "argmax", "probs")
+KL_REDUCTIONS = ("edge", "node")
+READOUTS = ("residual", "kinematic")
+# Fields added after checkpoints were first written: a stored config without them gets the
+# default, which is the behaviour those checkpoints were trained with.
+ADDED_FIELDS = frozenset({"kl_reduction", "readout"})
 
 
 @dataclass(frozen=True)
@@ -46,12 +51,22 @@ class ModelConfig:
         n_pred_steps: the decoder sees ground truth every n_pred_steps frames and its own
             predictions in between (NRI: 10), so copying the last frame is not enough.
         output_variance: variance of the Gaussian reconstruction likelihood (NRI: 5e-5).
+        kl_reduction: how the KL term is reduced over edges: "edge" averages it over the E
+            latent edges (DESIGN.md §6); "node" sums it over edges and divides by N, as NRI's
+            code does (E / N times heavier: 4× on 5 balls, N - 1 in general).
         bone_weight: weight of the bone-length loss (0 = off); needs known_edges.
         n_dims: D, positions are features [:D] of each node; None = F // 2 (position + velocity).
         velocity_ratio: how far (in position-feature units) a node moves in one frame per unit
             of its velocity features [D:2D]; > 0 makes every decoder predict a correction to
             constant velocity instead of the whole change (0: NRI's plain residual). Set from
             the data's normalisation (duets: velocity scale / position scale).
+        readout: how the decoder's output becomes the next frame. "residual": x' = x + constant-
+            velocity step + Δ, positions and velocities corrected separately. "kinematic" (needs
+            velocity_ratio > 0 and backward-difference velocities): the decoder predicts the
+            change of velocity a, v' = v + a, and the position follows from the new velocity,
+            p' = p + velocity_ratio · v' — exactly how a backward difference relates them, so
+            the prediction stays consistent and the heavily weighted velocity error drives the
+            position too.
     """
 
     n_nodes: int
@@ -72,9 +87,11 @@ class ModelConfig:
     eval_edges: str = "sample"
     n_pred_steps: int = 10
     output_variance: float = 5e-5
+    kl_reduction: str = "edge"
     bone_weight: float = 0.0
     n_dims: int | None = None
     velocity_ratio: float = 0.0
+    readout: str = "residual"
 
     def __post_init__(self) -> None:
         # Store plain Python types: numpy scalars become int/float, lists (from JSON or TOML)
@@ -111,6 +128,16 @@ class ModelConfig:
         if self.eval_edges not in EVAL_EDGES:
             raise ValueError(
                 f"ModelConfig.eval_edges must be one of {EVAL_EDGES}, got {self.eval_edges!r}"
+            )
+        if self.readout not in READOUTS:
+            raise ValueError(f"ModelConfig.readout must be one of {READOUTS}, got {self.readout!r}")
+        if self.readout == "kinematic" and not self.velocity_ratio > 0:
+            raise ValueError(
+                "ModelConfig.readout 'kinematic' needs velocity_ratio > 0 (position and velocity features)"
+            )
+        if self.kl_reduction not in KL_REDUCTIONS:
+            raise ValueError(
+                f"ModelConfig.kl_reduction must be one of {KL_REDUCTIONS}, got {self.kl_reduction!r}"
             )
         if not self.latent_edges:
             raise ValueError(
@@ -181,12 +208,13 @@ class ModelConfig:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ModelConfig:
-        """Rebuild from `to_dict()` output. Unknown or missing keys raise ValueError."""
+        """Rebuild from `to_dict()` output. Unknown or missing keys raise ValueError, except
+        fields added later (`ADDED_FIELDS`), which take their defaults."""
         names = {f.name for f in fields(cls)}
         unknown = sorted(set(d) - names)
         if unknown:
             raise ValueError(f"unknown ModelConfig keys {unknown}; known keys: {sorted(names)}")
-        missing = sorted(names - set(d))
+        missing = sorted(names - set(d) - ADDED_FIELDS)
         if missing:
             raise ValueError(
                 f"ModelConfig keys missing: {missing}; a saved config lists every field"

@@ -8,7 +8,8 @@ the samples as integer indices, and no gradient reached its encoder). With
 
 Multi-step prediction: the decoder is fed ground truth at frames 0, k, 2k, ... (k =
 `n_pred_steps`) and its own predictions in between. All decoders predict frames 1..T-1 as
-residuals, x_{t+1} = x_t + Δ.
+residuals, x_{t+1} = x_t + Δ, or (readout "kinematic") the change of velocity, with the position
+following from the new velocity (`next_frame`).
 """
 
 from __future__ import annotations
@@ -41,6 +42,28 @@ def constant_velocity(x: Tensor, velocity_ratio: float, n_dims: int) -> Tensor:
         return torch.zeros_like(x)
     D = n_dims
     return F.pad(velocity_ratio * x[..., D : 2 * D], (0, x.shape[-1] - D))
+
+
+def next_frame(x: Tensor, out: Tensor, velocity_ratio: float, n_dims: int, readout: str) -> Tensor:
+    """The predicted next frame from the current one and the decoder's output.
+
+    Args:
+        x: (..., F) current features; positions [:D], velocities [D:2D].
+        out: (..., F) the decoder's read-out.
+        velocity_ratio, n_dims: see `constant_velocity`.
+        readout: "residual": x + constant-velocity step + out. "kinematic": out[D:2D] is the
+            change of velocity a; v' = v + a, p' = p + ratio · v' (a backward difference
+            v' = p' − p, in feature units), other features held; out's other slots are unused.
+
+    Returns:
+        (..., F).
+    """
+    if readout == "residual":
+        return x + constant_velocity(x, velocity_ratio, n_dims) + out
+    D = n_dims
+    velocity = x[..., D : 2 * D] + out[..., D : 2 * D]
+    position = x[..., :D] + velocity_ratio * velocity
+    return torch.cat([position, velocity, x[..., 2 * D :]], dim=-1)
 
 
 def rollout(
@@ -80,6 +103,8 @@ def weighted_messages(messages: Tensor, edges: Tensor, skip_first: bool) -> Tens
         (..., E, H).
     """
     weights = edges[..., 1:] if skip_first else edges  # (..., E, K')
+    if messages.shape[0] == 1:  # one sending type (K = 2 with skip_first): no sum to take
+        return messages[0] * weights  # (..., E, H) · (..., E, 1)
     return (messages * weights.movedim(-1, 0).unsqueeze(-1)).sum(dim=0)  # (K', ..., E, 1)
 
 
@@ -95,6 +120,8 @@ class MLPDecoder(nn.Module):
         n_edge_types: K.
         skip_first_edge_type: type 0 sends no message.
         dropout: dropout probability.
+        velocity_ratio, n_dims: > 0 predicts relative to constant velocity (`constant_velocity`).
+        readout: "residual" or "kinematic", see `next_frame`.
     """
 
     def __init__(
@@ -106,10 +133,12 @@ class MLPDecoder(nn.Module):
         dropout: float = 0.0,
         velocity_ratio: float = 0.0,
         n_dims: int = 0,
+        readout: str = "residual",
     ) -> None:
         super().__init__()
         self.velocity_ratio = float(velocity_ratio)  # > 0: predict a correction to const. velocity
         self.n_dims = n_dims
+        self.readout = readout  # see `next_frame`
         self.skip_first = skip_first_edge_type
         n_types = n_edge_types - int(skip_first_edge_type)
         self.msg_fc1 = TypedLinear(n_types, 2 * n_features, n_hidden)
@@ -126,7 +155,7 @@ class MLPDecoder(nn.Module):
         agg = edge_to_node(weighted_messages(m, edges, self.skip_first), recv, x.shape[-2])
         h = self.dropout(F.relu(self.out_fc1(torch.cat([x, agg], dim=-1))))  # (..., N, H)
         h = self.dropout(F.relu(self.out_fc2(h)))
-        return x + constant_velocity(x, self.velocity_ratio, self.n_dims) + self.out_fc3(h)
+        return next_frame(x, self.out_fc3(h), self.velocity_ratio, self.n_dims, self.readout)
 
     def forward(
         self, x: Tensor, edges: Tensor, send: Tensor, recv: Tensor, n_pred_steps: int
@@ -172,10 +201,12 @@ class RNNDecoder(nn.Module):
         dropout: float = 0.0,
         velocity_ratio: float = 0.0,
         n_dims: int = 0,
+        readout: str = "residual",
     ) -> None:
         super().__init__()
         self.velocity_ratio = float(velocity_ratio)  # > 0: predict a correction to const. velocity
         self.n_dims = n_dims
+        self.readout = readout  # see `next_frame`
         self.skip_first = skip_first_edge_type
         self.n_hidden = n_hidden
         self.n_types = n_edge_types - int(skip_first_edge_type)
@@ -203,7 +234,8 @@ class RNNDecoder(nn.Module):
         hidden = (1 - i) * n + i * hidden
         h = self.dropout(F.relu(self.out_fc1(hidden)))
         h = self.dropout(F.relu(self.out_fc2(h)))
-        return x + constant_velocity(x, self.velocity_ratio, self.n_dims) + self.out_fc3(h), hidden
+        out = self.out_fc3(h)
+        return next_frame(x, out, self.velocity_ratio, self.n_dims, self.readout), hidden
 
     def forward(
         self, x: Tensor, edges: Tensor, send: Tensor, recv: Tensor, n_pred_steps: int
@@ -247,10 +279,12 @@ class GraphRNNDecoder(nn.Module):
         dropout: float = 0.0,
         velocity_ratio: float = 0.0,
         n_dims: int = 0,
+        readout: str = "residual",
     ) -> None:
         super().__init__()
         self.velocity_ratio = float(velocity_ratio)  # > 0: predict a correction to const. velocity
         self.n_dims = n_dims
+        self.readout = readout  # see `next_frame`
         self.skip_first = skip_first_edge_type
         self.n_hidden = n_hidden
         n_types = n_edge_types - int(skip_first_edge_type)
@@ -276,8 +310,8 @@ class GraphRNNDecoder(nn.Module):
             weighted_messages(m, edges, self.skip_first), recv, x.shape[-2], reduce="mean"
         )
         out = self.dropout(F.elu(self.out_gcn(torch.cat([h, agg], dim=-1), adj)))  # (B, N, H)
-        cv = constant_velocity(x, self.velocity_ratio, self.n_dims)
-        return x + cv + self.out_fc(out), (h, c)
+        pred = next_frame(x, self.out_fc(out), self.velocity_ratio, self.n_dims, self.readout)
+        return pred, (h, c)
 
     def forward(
         self, x: Tensor, edges: Tensor, send: Tensor, recv: Tensor, adj: Tensor, n_pred_steps: int

@@ -83,6 +83,7 @@ class NRIModel(nn.Module):
             c.dropout,
             velocity_ratio=c.velocity_ratio,
             n_dims=c.dims,
+            readout=c.readout,
         )
 
     def encode(self, x: Tensor) -> Tensor:
@@ -190,7 +191,8 @@ class NRIModel(nn.Module):
             "nll": `gaussian_nll` with config.output_variance — summed over frames and features,
                 averaged over samples and nodes.
             "kl": `kl_categorical` against the prior — summed over types, averaged over samples
-                and edges.
+                and edges (config.kl_reduction "edge"), or summed over edges and divided by the
+                nodes ("node", NRI's scale).
             "bone" (only when config.bone_weight > 0): `bone_length_loss` of the predicted
                 positions (features [:D]) — averaged over samples, frames and bones.
             "total": nll + beta · kl (+ bone_weight · bone); the one to backpropagate.
@@ -200,6 +202,8 @@ class NRIModel(nn.Module):
         target = x[:, 1:]
         nll = gaussian_nll(out.prediction, target, c.output_variance, node_weights)
         kl = kl_categorical(out.probs, self.log_prior, F.log_softmax(out.logits, dim=-1))
+        if c.kl_reduction == "node":  # NRI: summed over edges, divided by the nodes
+            kl = kl * (out.probs.shape[-2] / c.n_nodes)
         losses = {"nll": nll, "kl": kl}
         total = nll + beta * kl
         if c.bone_weight > 0:

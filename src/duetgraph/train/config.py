@@ -324,6 +324,23 @@ FLAGS: tuple[Flag, ...] = (
         float,
         "variance of the Gaussian likelihood",
     ),
+    Flag(
+        "--kl-reduction",
+        "model",
+        "kl_reduction",
+        str,
+        "KL per edge (edge) or summed over edges per node (node, NRI's scale)",
+        ("edge", "node"),
+    ),
+    Flag(
+        "--readout",
+        "model",
+        "readout",
+        str,
+        "next frame: x + CV step + correction (residual), or predict the change of velocity "
+        "and move by the new velocity (kinematic; needs position + velocity features)",
+        ("residual", "kinematic"),
+    ),
     Flag("--epochs", "train", "epochs", int, "epochs"),
     Flag("--batch-size", "train", "batch_size", int, "samples per step"),
     Flag("--lr", "train", "lr", float, "Adam learning rate"),
