@@ -13,9 +13,12 @@ import signal
 
 import numpy as np
 from hypothesis import strategies as st
+from scipy.spatial.transform import Rotation
 
 from duetgraph.clean import clean_duet
 from duetgraph.duet import Duet
+from duetgraph.io.bvh_write import BvhMotion, BvhWriteConfig
+from duetgraph.io.bvh_write import bvh_text as write_bvh_text
 from duetgraph.io.read import read_input
 from duetgraph.skeleton import SMPL24
 
@@ -26,27 +29,25 @@ HOSTILITIES = ["truncate", "frames", "frame time", "not a number", "nan", "huge"
 
 
 def bvh_text(rng, n_frames: int, names=SMPL24.joint_names, channel="Zrotation") -> str:
-    children = {j: [c for c, p in enumerate(SMPL24.parents) if p == j] for j in range(24)}
-    lines = ["HIERARCHY"]
-
-    def joint(j: int, depth: int) -> None:
-        pad = "  " * depth
-        lines.append(f"{pad}{'ROOT' if j == 0 else 'JOINT'} {names[j]}")
-        lines.append(pad + "{")
-        lines.append(f"{pad}  OFFSET 0 {0 if j == 0 else 10} 0")
-        channels = "6 Xposition Yposition Zposition" if j == 0 else "3"
-        lines.append(f"{pad}  CHANNELS {channels} {channel} Xrotation Yrotation")
-        for c in children[j]:
-            joint(c, depth + 1)
-        if not children[j]:
-            lines.extend([pad + "  End Site", pad + "  {", pad + "    OFFSET 0 5 0", pad + "  }"])
-        lines.append(pad + "}")
-
-    joint(0, 0)
-    lines += ["MOTION", f"Frames: {n_frames}", "Frame Time: 0.0333333"]
-    motion = rng.normal(size=(n_frames, 75)) * 10
-    lines += [" ".join(f"{v:.4f}" for v in row) for row in motion]
-    return "\n".join(lines) + "\n"
+    """A valid SMPL24 BVH with random motion, written by duetgraph's own writer; `names` and
+    `channel` (in place of Zrotation) let a case damage the hierarchy."""
+    parents = tuple(SMPL24.parents)
+    leaves = [j for j in range(24) if j not in parents]
+    offsets = np.tile([0.0, 10.0, 0.0], (24, 1))
+    offsets[parents.index(-1)] = 0.0
+    end_sites = np.zeros((24, 3))
+    end_sites[leaves] = [0.0, 5.0, 0.0]
+    motion = BvhMotion(
+        names=tuple(names),
+        parents=parents,
+        offsets=offsets,
+        end_sites=end_sites,
+        root_position=rng.normal(size=(n_frames, 3)) * 10,
+        rotations=Rotation.random(n_frames * 24, rng=rng).as_matrix().reshape(n_frames, 24, 3, 3),
+        frame_time=0.0333333,
+    )
+    text = write_bvh_text(motion, BvhWriteConfig(euler_order="ZXY", decimals=4))
+    return text.replace("Zrotation", channel)
 
 
 @st.composite
