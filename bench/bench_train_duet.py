@@ -2,6 +2,7 @@
 
     python bench/bench_train_duet.py                 # all three figures (about 15 minutes)
     python bench/bench_train_duet.py --only paper    # or: full, infer
+    python bench/bench_train_duet.py --only full --compile --threads 1  # eager and compiled
 
 Figures (targets from the duet-model issue, 2 cores):
 - paper setting (6 joints, 8-frame windows, H = 64, K = 4) on a 41-minute duet at 10 fps with
@@ -33,6 +34,7 @@ from duetgraph.model.nri import NRIModel
 from duetgraph.sim.duet import DuetSimConfig, simulate_duet
 from duetgraph.train.duet import duet_model_config, duet_run_config, materialise, train_duet
 from duetgraph.train.infer import infer_strings
+from duetgraph.train.runtime import RuntimeOptions
 
 REFERENCE_EPOCH_S = 4900.0  # DESIGN.md §8: the prior implementation, 6 joints, per epoch
 
@@ -61,10 +63,12 @@ def per_sample_baseline(config, duet, n: int = 200) -> float:
     return (time.perf_counter() - t0) / n
 
 
-def epoch_figure(name: str, duet, overrides: dict, tmp: Path) -> dict:
-    config = duet_run_config(**overrides, train__epochs=1, train__threads=2)
+def epoch_figure(
+    name: str, duet, overrides: dict, tmp: Path, threads: int = 2, compile_: bool = False
+) -> dict:
+    config = duet_run_config(**overrides, train__epochs=1, train__threads=threads)
     t0 = time.perf_counter()
-    result = train_duet(duet, tmp / name, config)
+    result = train_duet(duet, tmp / name, config, runtime=RuntimeOptions(compile=compile_))
     wall = time.perf_counter() - t0
     row = result.history[-1]
     base = per_sample_baseline(config, duet)
@@ -84,6 +88,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=("paper", "full", "infer"), default=None)
     parser.add_argument("--minutes", type=float, default=41.0, help="duet length for epochs")
+    parser.add_argument("--threads", type=int, default=2, help="torch threads while training")
+    parser.add_argument(
+        "--compile",
+        action="store_true",
+        help="full body: also time an epoch with --compile (compiling counts in the epoch)",
+    )
     args = parser.parse_args()
     print(f"# bench_train_duet  {date.today()}  {platform.processor() or platform.machine()}, "
           f"{torch.get_num_threads()} torch threads, torch {torch.__version__}")  # fmt: skip
@@ -95,7 +105,7 @@ def main() -> None:
             )
             print(f"duet: {duet.n_frames} frames at 10 fps ({args.minutes:g} min)")
         if args.only in (None, "paper"):
-            f = epoch_figure("paper", duet, {}, tmp)
+            f = epoch_figure("paper", duet, {}, tmp, args.threads)
             print(
                 f"paper setting, 10x rotations: {f['samples']} samples, epoch {f['epoch_s']:.1f} s "
                 f"(target <= 60 s; reference implementation ~{REFERENCE_EPOCH_S:.0f} s, "
@@ -104,13 +114,17 @@ def main() -> None:
                 f"peak RSS {f['peak_rss_mb']:.0f} MB"
             )
         if args.only in (None, "full"):
-            f = epoch_figure("full", duet, {"data__joints": "all", "data__n_rotations": 1}, tmp)
-            print(
-                f"full body (1682 edges), no augmentation: {f['samples']} samples, epoch "
-                f"{f['epoch_s']:.1f} s (target <= 600 s), {f['samples_per_s']:.0f} samples/s; "
-                f"batch-1 baseline {f['baseline_epoch_s']:.0f} s ({f['speedup_vs_batch1']:.1f}x); "
-                f"peak RSS {f['peak_rss_mb']:.0f} MB"
-            )
+            full = {"data__joints": "all", "data__n_rotations": 1}
+            for compile_ in (False, True) if args.compile else (False,):
+                f = epoch_figure("full", duet, full, tmp, args.threads, compile_)
+                shutil.rmtree(tmp / "full")
+                print(
+                    f"full body (1682 edges), no augmentation{', --compile' * compile_}: "
+                    f"{f['samples']} samples, epoch {f['epoch_s']:.1f} s (target <= 600 s), "
+                    f"{f['samples_per_s']:.0f} samples/s; batch-1 baseline "
+                    f"{f['baseline_epoch_s']:.0f} s ({f['speedup_vs_batch1']:.1f}x); "
+                    f"peak RSS {f['peak_rss_mb']:.0f} MB"
+                )
         if args.only in (None, "infer"):
             short, _ = simulate_duet(DuetSimConfig(duration_s=60, fps=10), np.random.default_rng(1))
             cfg = duet_run_config(train__epochs=1, data__n_rotations=1, train__threads=2)
@@ -125,7 +139,9 @@ def main() -> None:
             )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("reproduce: python bench/bench_train_duet.py")
+    print("reproduce: python bench/bench_train_duet.py"
+          f"{f' --only {args.only}' if args.only else ''} --threads {args.threads}"
+          f"{' --compile' * args.compile}")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -2,7 +2,9 @@ import pytest
 import torch
 
 from duetgraph.model import (
+    DancerPairs,
     bipartite_edges,
+    dancer_pairs,
     duet_edges,
     edge_index,
     edge_to_node,
@@ -45,7 +47,7 @@ def test_bipartite_edges():
     directed = bipartite_edges([0, 1], [2, 3, 4])
     assert len(directed) == 12
     assert directed[:6] == ((0, 2), (0, 3), (0, 4), (1, 2), (1, 3), (1, 4))
-    assert set(directed[6:]) == {(r, s) for s, r in directed[:6]}
+    assert directed[6:] == tuple((r, s) for s, r in directed[:6])  # the same pairs, turned round
     assert bipartite_edges([0, 1], [2, 3, 4], directed=False) == directed[:6]
     with pytest.raises(ValueError, match="overlap"):
         bipartite_edges([0, 1], [1, 2])
@@ -98,3 +100,33 @@ def test_extra_leading_dimensions():
 def test_bad_reduce_raises():
     with pytest.raises(ValueError, match="reduce"):
         edge_to_node(torch.zeros(1, 2, 3), torch.tensor([0, 1]), 2, reduce="max")
+
+
+def test_dancer_pairs_equal_gather_and_scatter():
+    n = 4
+    send, recv = edge_index(bipartite_edges(range(n), range(n, 2 * n)))
+    pairs = dancer_pairs(send, recv, 2 * n)
+    assert pairs == DancerPairs(n)
+    a, b = torch.randn(3, 2, 2 * n, 5), torch.randn(3, 2, 2 * n, 5)  # extra leading dimension
+    torch.testing.assert_close(
+        pairs.pair_sum(a, b), a.index_select(-2, send) + b.index_select(-2, recv)
+    )
+    e = torch.randn(3, 2, len(send), 5)
+    for reduce in ("sum", "mean"):
+        torch.testing.assert_close(
+            edge_to_node(e, recv, 2 * n, reduce, pairs=pairs), edge_to_node(e, recv, 2 * n, reduce)
+        )
+
+
+@pytest.mark.parametrize(
+    "edges, n_nodes",
+    [
+        (fully_connected_edges(4), 4),  # not bipartite
+        (bipartite_edges([0, 1], [2, 3], directed=False), 4),  # one way only
+        (bipartite_edges([0, 1], [2, 3, 4]), 5),  # dancers of different sizes
+        (tuple(reversed(bipartite_edges([0, 1], [2, 3]))), 4),  # another order
+    ],
+)
+def test_dancer_pairs_only_for_their_layout(edges, n_nodes):
+    send, recv = edge_index(edges)
+    assert dancer_pairs(send, recv, n_nodes) is None

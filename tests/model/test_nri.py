@@ -212,3 +212,46 @@ def test_paper_duet_model_trains_end_to_end(directed):
     assert {"nll", "kl", "bone", "total"} <= set(losses)
     losses["nll"].backward()
     assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in model.encoder.parameters())
+
+
+@pytest.mark.parametrize("encoder, decoder", [("gcn", "graph_rnn"), ("mlp", "rnn"), ("gcn", "mlp")])
+@pytest.mark.parametrize("symmetric", [False, True])
+def test_dense_duet_edges_change_nothing(encoder, decoder, symmetric):
+    """The DancerPairs path (broadcasts, no index lists) equals the indexed gather and scatter."""
+    latent = bipartite_edges(range(3), range(3, 6), directed=not symmetric)
+    config = ModelConfig(
+        n_nodes=6, n_features=6, n_input_frames=5, latent_edges=latent,
+        known_edges=((1, 0), (2, 0), (4, 3), (5, 3)), encoder=encoder, decoder=decoder,
+        n_hidden=16, n_pred_steps=2, symmetric=symmetric, skip_first_edge_type=True,
+    )  # fmt: skip
+    torch.manual_seed(0)
+    model = NRIModel(config)
+    assert model.pairs is not None and model.pairs.n == 3
+    x = torch.randn(4, 5, 6, 6)
+    runs = []
+    for pairs in (model.pairs, None):
+        model.pairs = pairs
+        model.zero_grad()
+        out = model(x, generator=torch.Generator().manual_seed(1))
+        model.loss(out, x)["total"].backward()
+        grads = [p.grad.clone() for p in model.parameters() if p.grad is not None]
+        runs.append((out.logits, out.prediction, grads))
+    (logits, prediction, grads), (logits0, prediction0, grads0) = runs
+    torch.testing.assert_close(logits, logits0)
+    torch.testing.assert_close(prediction, prediction0)
+    assert len(grads) == len(grads0)
+    for g, g0 in zip(grads, grads0, strict=True):
+        torch.testing.assert_close(g, g0)
+
+
+def test_train_decoder_frames_shortens_training_only():
+    model = NRIModel(tiny_config("mlp", "rnn", train_decoder_frames=3))
+    x = torch.randn(4, 6, 5, 4)
+    out = model(x)
+    assert out.logits.shape == (4, 20, 2)  # the encoder saw all six frames
+    assert out.prediction.shape == (4, 2, 5, 4)  # frames 1 and 2 only
+    torch.testing.assert_close(model.loss(out, x)["mse"], ((out.prediction - x[:, 1:3]) ** 2).mean())
+    model.eval()
+    assert model(x).prediction.shape == (4, 5, 5, 4)
+    with pytest.raises(ValueError, match="train_decoder_frames"):
+        tiny_config(train_decoder_frames=1)

@@ -9,7 +9,9 @@ from duetgraph.model.decoders import GraphRNNDecoder, MLPDecoder, RNNDecoder
 from duetgraph.model.encoders import GCNEncoder, MLPEncoder
 from duetgraph.model.gcn import GCNConv, normalized_adjacency
 from duetgraph.model.graph import (
+    DancerPairs,
     bipartite_edges,
+    dancer_pairs,
     duet_edges,
     edge_index,
     edge_to_node,
@@ -28,6 +30,7 @@ from duetgraph.model.losses import (
 from duetgraph.model.nri import NRIModel, NRIOutput
 
 __all__ = [
+    "DancerPairs",
     "GCNConv",
     "GCNEncoder",
     "GraphRNNDecoder",
@@ -39,6 +42,7 @@ __all__ = [
     "RNNDecoder",
     "bipartite_edges",
     "bone_length_loss",
+    "dancer_pairs",
     "duet_edges",
     "edge_index",
     "edge_to_node",

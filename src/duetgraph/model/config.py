@@ -18,7 +18,7 @@ KL_REDUCTIONS = ("edge", "node")
 READOUTS = ("residual", "kinematic")
 # Fields added after checkpoints were first written: a stored config without them gets the
 # default, which is the behaviour those checkpoints were trained with.
-ADDED_FIELDS = frozenset({"kl_reduction", "readout"})
+ADDED_FIELDS = frozenset({"kl_reduction", "readout", "train_decoder_frames"})
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,11 @@ class ModelConfig:
             p' = p + velocity_ratio · v' — exactly how a backward difference relates them, so
             the prediction stays consistent and the heavily weighted velocity error drives the
             position too.
+        train_decoder_frames: in training, the decoder predicts only the first this many frames
+            of each sample (>= 2) while the encoder still sees all n_input_frames; 0: all frames.
+            The decoder is most of a step's cost and the edge evidence comes from the encoder,
+            so a shorter reconstruction buys more epochs per CPU-minute (bench/RESULTS.md).
+            Evaluation always decodes every frame.
     """
 
     n_nodes: int
@@ -92,6 +97,7 @@ class ModelConfig:
     n_dims: int | None = None
     velocity_ratio: float = 0.0
     readout: str = "residual"
+    train_decoder_frames: int = 0
 
     def __post_init__(self) -> None:
         # Store plain Python types: numpy scalars become int/float, lists (from JSON or TOML)
@@ -178,6 +184,11 @@ class ModelConfig:
         if self.velocity_ratio < 0 or (self.velocity_ratio > 0 and self.n_features < 2 * self.dims):
             raise ValueError(
                 "ModelConfig.velocity_ratio must be >= 0 and needs velocity features after the positions"
+            )
+        if self.train_decoder_frames != 0 and not 2 <= self.train_decoder_frames:
+            raise ValueError(
+                "ModelConfig.train_decoder_frames must be 0 (all frames) or at least 2, got "
+                f"{self.train_decoder_frames}"
             )
         if self.bone_weight < 0:
             raise ValueError(f"ModelConfig.bone_weight must be >= 0, got {self.bone_weight}")

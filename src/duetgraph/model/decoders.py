@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from duetgraph.model.gcn import GCNConv
-from duetgraph.model.graph import edge_to_node, node_to_edge
+from duetgraph.model.graph import DancerPairs, edge_to_node, node_to_edge
 from duetgraph.model.layers import TypedLinear
 
 State = tuple[Tensor, ...]
@@ -220,13 +220,20 @@ class RNNDecoder(nn.Module):
         self.dropout = nn.Dropout(dropout)
 
     def step(
-        self, x: Tensor, hidden: Tensor, edges: Tensor, send: Tensor, recv: Tensor
+        self,
+        x: Tensor,
+        hidden: Tensor,
+        edges: Tensor,
+        send: Tensor,
+        recv: Tensor,
+        pairs: DancerPairs | None = None,
     ) -> tuple[Tensor, Tensor]:
-        """x (B, N, F), hidden (B, N, H), edges (B, E, K) → (prediction (B, N, F), hidden)."""
-        m = torch.tanh(self.msg_fc1.forward_pairs(hidden, send, recv))  # (K', B, E, H)
+        """x (B, N, F), hidden (B, N, H), edges (B, E, K) → (prediction (B, N, F), hidden).
+        `pairs`: the edges' dense layout, if they have one (same result, faster)."""
+        m = torch.tanh(self.msg_fc1.forward_pairs(hidden, send, recv, pairs))  # (K', B, E, H)
         m = torch.tanh(self.msg_fc2.forward_typed(self.dropout(m)))
         m = weighted_messages(m, edges, self.skip_first) / self.n_types  # (B, E, H)
-        agg = edge_to_node(m, recv, x.shape[-2], reduce="mean")  # (B, N, H)
+        agg = edge_to_node(m, recv, x.shape[-2], reduce="mean", pairs=pairs)  # (B, N, H)
         xr, xi, xn = self.input_gates(x).chunk(3, dim=-1)
         hr, hi, hn = self.hidden_gates(agg).chunk(3, dim=-1)
         r, i = torch.sigmoid(xr + hr), torch.sigmoid(xi + hi)
@@ -238,14 +245,20 @@ class RNNDecoder(nn.Module):
         return next_frame(x, out, self.velocity_ratio, self.n_dims, self.readout), hidden
 
     def forward(
-        self, x: Tensor, edges: Tensor, send: Tensor, recv: Tensor, n_pred_steps: int
+        self,
+        x: Tensor,
+        edges: Tensor,
+        send: Tensor,
+        recv: Tensor,
+        n_pred_steps: int,
+        pairs: DancerPairs | None = None,
     ) -> Tensor:
-        """Args and returns as `MLPDecoder.forward`."""
+        """Args and returns as `MLPDecoder.forward`; `pairs` as in `step`."""
         B, T, N, F_ = x.shape
         h0 = x.new_zeros(B, N, self.n_hidden)
 
         def step(inp: Tensor, state: State) -> tuple[Tensor, State]:
-            pred, hidden = self.step(inp, state[0], edges, send, recv)
+            pred, hidden = self.step(inp, state[0], edges, send, recv, pairs)
             return pred, (hidden,)
 
         return rollout(step, x, n_pred_steps, (h0,))
@@ -296,31 +309,45 @@ class GraphRNNDecoder(nn.Module):
         self.dropout = nn.Dropout(dropout)
 
     def step(
-        self, x: Tensor, state: State, edges: Tensor, send: Tensor, recv: Tensor, adj: Tensor
+        self,
+        x: Tensor,
+        state: State,
+        edges: Tensor,
+        send: Tensor,
+        recv: Tensor,
+        adj: Tensor,
+        pairs: DancerPairs | None = None,
     ) -> tuple[Tensor, State]:
         """x (B, N, F), state (h, c) each (B, N, H), edges (B, E, K), adj (N, N) →
-        (prediction (B, N, F), (h, c))."""
+        (prediction (B, N, F), (h, c)). `pairs`: the edges' dense layout, if they have one."""
         h, c = state
         i, f, o, g = self.gates(torch.cat([x, h], dim=-1), adj).chunk(4, dim=-1)  # 4 × (B, N, H)
         c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
         h = torch.sigmoid(o) * torch.tanh(c)
-        m = self.msg_fc.forward_pairs(h, send, recv)  # (K', B, E, H), as msg_fc(node_to_edge(h))
+        m = self.msg_fc.forward_pairs(h, send, recv, pairs)  # (K', B, E, H), = msg_fc(node_to_edge)
         m = self.dropout(F.elu(self.msg_norm(m)))
-        agg = edge_to_node(
-            weighted_messages(m, edges, self.skip_first), recv, x.shape[-2], reduce="mean"
-        )
+        m = weighted_messages(m, edges, self.skip_first)
+        agg = edge_to_node(m, recv, x.shape[-2], reduce="mean", pairs=pairs)
         out = self.dropout(F.elu(self.out_gcn(torch.cat([h, agg], dim=-1), adj)))  # (B, N, H)
         pred = next_frame(x, self.out_fc(out), self.velocity_ratio, self.n_dims, self.readout)
         return pred, (h, c)
 
     def forward(
-        self, x: Tensor, edges: Tensor, send: Tensor, recv: Tensor, adj: Tensor, n_pred_steps: int
+        self,
+        x: Tensor,
+        edges: Tensor,
+        send: Tensor,
+        recv: Tensor,
+        adj: Tensor,
+        n_pred_steps: int,
+        pairs: DancerPairs | None = None,
     ) -> Tensor:
-        """As `MLPDecoder.forward`, plus adj (N, N), the normalised adjacency of the known edges."""
+        """As `MLPDecoder.forward`, plus adj (N, N), the normalised adjacency of the known edges,
+        and `pairs` as in `step`."""
         B, T, N, F_ = x.shape
         zeros = x.new_zeros(B, N, self.n_hidden)
 
         def step(inp: Tensor, state: State) -> tuple[Tensor, State]:
-            return self.step(inp, state, edges, send, recv, adj)
+            return self.step(inp, state, edges, send, recv, adj, pairs)
 
         return rollout(step, x, n_pred_steps, (zeros, zeros))

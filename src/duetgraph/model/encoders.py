@@ -12,8 +12,8 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from duetgraph.model.gcn import GCNConv
-from duetgraph.model.graph import edge_to_node, node_to_edge
-from duetgraph.model.layers import MLP, batch_norm_last
+from duetgraph.model.graph import DancerPairs, edge_to_node, node_to_edge
+from duetgraph.model.layers import MLP, batch_norm_last, pair_linear
 
 
 def flatten_frames(x: Tensor) -> Tensor:
@@ -70,7 +70,8 @@ class GCNEncoder(nn.Module):
 
     GCN → ELU → node→edge (2H) → Linear 2H→H → ELU → BatchNorm → Dropout (kept as skip) →
     edge→node (mean) → GCN → ELU → node→edge, cat skip (3H) → Linear 3H→H → ELU → Linear H→K.
-    The paper gives the layers; the ELU activations between them are ours.
+    The paper gives the layers; the ELU activations between them are ours. The Linear layers
+    after node→edge are applied at the nodes (`pair_linear`): the same sums, N rows instead of E.
 
     Args:
         n_in: T·F inputs per node.
@@ -89,20 +90,25 @@ class GCNEncoder(nn.Module):
         self.fc_skip = nn.Linear(3 * n_hidden, n_hidden)
         self.fc_out = nn.Linear(n_hidden, n_edge_types)
 
-    def forward(self, x: Tensor, send: Tensor, recv: Tensor, adj: Tensor) -> Tensor:
+    def forward(
+        self, x: Tensor, send: Tensor, recv: Tensor, adj: Tensor, pairs: DancerPairs | None = None
+    ) -> Tensor:
         """
         Args:
             x: (B, T, N, F) node trajectories.
             send, recv: (E,) sender and receiver of each latent edge.
             adj: (N, N) normalised adjacency of the known edges (`normalized_adjacency`).
+            pairs: the edges' `DancerPairs` layout, if they have one (same result, faster).
 
         Returns:
             (B, E, K) logits.
         """
-        N = x.shape[2]
+        N, H = x.shape[2], self.gcn2.in_channels
         h = F.elu(self.gcn1(flatten_frames(x), adj))  # (B, N, H)
-        e = F.elu(self.fc_edge(node_to_edge(h, send, recv)))  # (B, E, 2H) → (B, E, H)
-        e = self.dropout(batch_norm_last(self.bn_edge, e))
-        h = F.elu(self.gcn2(edge_to_node(e, recv, N, reduce="mean"), adj))  # (B, N, H)
-        e = F.elu(self.fc_skip(torch.cat([node_to_edge(h, send, recv), e], dim=-1)))  # (B, E, H)
-        return self.fc_out(e)
+        # fc_edge(node_to_edge(h)) and fc_skip(cat[node_to_edge(h), e]), computed at the nodes
+        e = F.elu(pair_linear(h, self.fc_edge.weight, send, recv, pairs) + self.fc_edge.bias)
+        e = self.dropout(batch_norm_last(self.bn_edge, e))  # (B, E, H)
+        h = F.elu(self.gcn2(edge_to_node(e, recv, N, reduce="mean", pairs=pairs), adj))
+        w = self.fc_skip.weight  # (H, 3H): [sender | receiver | skip]
+        e = pair_linear(h, w[:, : 2 * H], send, recv, pairs) + F.linear(e, w[:, 2 * H :])
+        return self.fc_out(F.elu(e + self.fc_skip.bias))  # (B, E, K)

@@ -8,11 +8,55 @@ any leading dimensions: nothing loops over samples or edges.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import torch
 from torch import Tensor
 
 Edges = tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True)
+class DancerPairs:
+    """The dense layout of a duet's latent edges, which saves the gathers and scatters.
+
+    When the (message) edges are exactly `bipartite_edges(range(n), range(n, 2n))`, i.e. every
+    (A joint i, B joint j) pair i-major, then the same pairs reversed, as `inter_dancer_edges`
+    lays out the latent edges and a symmetric model its messages, the edge features of per-node
+    quantities form a (2, n, n) block [direction, i, j]. Sums over the ends of the edges become
+    broadcasts and sums at the receivers become reductions, with no index lists. `pair_sum` and
+    `sum_at_receivers` equal the indexed versions exactly (tested); on the full 29 + 29 body the
+    indexed gather alone took about a quarter of a training step.
+
+    Args:
+        n: joints per dancer (N = 2n nodes, E = 2n² edges).
+    """
+
+    n: int
+
+    def pair_sum(self, at_sender: Tensor, at_receiver: Tensor) -> Tensor:
+        """(..., N, H) twice → (..., E, H): at_sender[send] + at_receiver[recv]."""
+        s_a, s_b = at_sender.unflatten(-2, (2, self.n)).unbind(-3)  # (..., n, H) each
+        r_a, r_b = at_receiver.unflatten(-2, (2, self.n)).unbind(-3)
+        at_i = torch.stack([s_a, r_a], dim=-3).unsqueeze(-2)  # (..., 2, n, 1, H): A's end
+        at_j = torch.stack([r_b, s_b], dim=-3).unsqueeze(-3)  # (..., 2, 1, n, H): B's end
+        return (at_i + at_j).flatten(-4, -2)
+
+    def sum_at_receivers(self, e: Tensor) -> Tensor:
+        """(..., E, H) → (..., N, H): the sum of each node's incoming edge features."""
+        a_to_b, b_to_a = e.unflatten(-2, (2, self.n, self.n)).unbind(-4)  # (..., n_i, n_j, H)
+        return torch.cat([b_to_a.sum(dim=-2), a_to_b.sum(dim=-3)], dim=-2)  # A's, then B's
+
+
+def dancer_pairs(send: Tensor, recv: Tensor, n_nodes: int) -> DancerPairs | None:
+    """The `DancerPairs` layout of an edge list, or None when the edges are laid out otherwise."""
+    n = n_nodes // 2
+    if n_nodes % 2 or n == 0 or len(send) != 2 * n * n:
+        return None
+    expected_send, expected_recv = edge_index(bipartite_edges(range(n), range(n, 2 * n)))
+    if torch.equal(send.cpu(), expected_send) and torch.equal(recv.cpu(), expected_recv):
+        return DancerPairs(n)
+    return None
 
 
 def fully_connected_edges(n_nodes: int) -> Edges:
@@ -28,8 +72,9 @@ def bipartite_edges(nodes_a: Sequence[int], nodes_b: Sequence[int], directed: bo
 
     Args:
         nodes_a, nodes_b: disjoint node indices.
-        directed: True gives every a→b pair (a-major) followed by every b→a pair, E = 2·|a|·|b|,
-            each direction its own latent variable. False gives the a→b pairs only, E = |a|·|b|:
+        directed: True gives every a→b pair (a-major) followed by the same pairs reversed
+            (edge e + |a|·|b| is edge e turned round), E = 2·|a|·|b|, each direction its own
+            latent variable. False gives the a→b pairs only, E = |a|·|b|:
             use it with `ModelConfig(symmetric=True)`, where each pair is one latent variable
             scored from both directions and sending messages both ways with the same weights.
     """
@@ -37,7 +82,7 @@ def bipartite_edges(nodes_a: Sequence[int], nodes_b: Sequence[int], directed: bo
     if set(a) & set(b):
         raise ValueError(f"bipartite node sets overlap: {sorted(set(a) & set(b))}")
     forward = tuple((i, j) for i in a for j in b)
-    return forward + tuple((j, i) for j in b for i in a) if directed else forward
+    return forward + tuple((j, i) for i, j in forward) if directed else forward
 
 
 def subset_bones(parents: Sequence[int], joints: Sequence[int]) -> Edges:
@@ -101,7 +146,13 @@ def node_to_edge(x: Tensor, send: Tensor, recv: Tensor) -> Tensor:
     return out.view(*lead, len(send), 2 * H)
 
 
-def edge_to_node(e: Tensor, recv: Tensor, n_nodes: int, reduce: str = "sum") -> Tensor:
+def edge_to_node(
+    e: Tensor,
+    recv: Tensor,
+    n_nodes: int,
+    reduce: str = "sum",
+    pairs: DancerPairs | None = None,
+) -> Tensor:
     """Aggregate edge features at their receivers.
 
     Args:
@@ -110,12 +161,16 @@ def edge_to_node(e: Tensor, recv: Tensor, n_nodes: int, reduce: str = "sum") -> 
         n_nodes: N.
         reduce: "sum" (NRI's decoder) or "mean" (divide by each node's in-degree; nodes without
             incoming edges get zeros).
+        pairs: the edges' `DancerPairs` layout, if they have one (same result, faster).
 
     Returns:
         (..., N, H).
     """
     if reduce not in ("sum", "mean"):
         raise ValueError(f"edge_to_node reduce must be 'sum' or 'mean', got {reduce!r}")
+    if pairs is not None:
+        out = pairs.sum_at_receivers(e)
+        return out / pairs.n if reduce == "mean" else out
     *lead, E, H = e.shape
     flat = e.reshape(-1, E, H)  # (B', E, H)
     out = flat.new_zeros(flat.shape[0], n_nodes, H).index_add_(1, recv, flat)  # (B', N, H)

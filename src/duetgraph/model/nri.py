@@ -22,7 +22,7 @@ from duetgraph.model.config import EVAL_EDGES, ModelConfig
 from duetgraph.model.decoders import GraphRNNDecoder, MLPDecoder, RNNDecoder
 from duetgraph.model.encoders import GCNEncoder, MLPEncoder
 from duetgraph.model.gcn import normalized_adjacency
-from duetgraph.model.graph import edge_index
+from duetgraph.model.graph import dancer_pairs, edge_index
 from duetgraph.model.gumbel import gumbel_softmax
 from duetgraph.model.losses import bone_length_loss, gaussian_nll, kl_categorical
 
@@ -60,6 +60,7 @@ class NRIModel(nn.Module):
         # Message edges: the latent edges, and with symmetric=True also their reverses.
         edges = c.latent_edges + (tuple((r, s) for s, r in c.latent_edges) if c.symmetric else ())
         send, recv = edge_index(edges)
+        self.pairs = dancer_pairs(send, recv, c.n_nodes)  # a duet's dense edge layout, or None
         self.register_buffer("send", send, persistent=False)  # (E_msg,)
         self.register_buffer("recv", recv, persistent=False)  # (E_msg,)
         self.register_buffer(
@@ -98,7 +99,7 @@ class NRIModel(nn.Module):
         self._check_input(x, self.config.n_input_frames, "the encoder needs n_input_frames =")
         x = x[:, : self.config.n_input_frames]
         if self.config.encoder == "gcn":
-            logits = self.encoder(x, self.send, self.recv, self.adj)
+            logits = self.encoder(x, self.send, self.recv, self.adj, self.pairs)
         else:
             logits = self.encoder(x, self.send, self.recv)
         if self.config.symmetric:  # one variable per pair: mean of both directions' logits
@@ -150,7 +151,9 @@ class NRIModel(nn.Module):
         if self.config.symmetric:
             edges = torch.cat([edges, edges], dim=1)  # (B, 2E, K), both directions of each pair
         if self.config.decoder == "graph_rnn":
-            return self.decoder(x, edges, self.send, self.recv, self.adj, k)
+            return self.decoder(x, edges, self.send, self.recv, self.adj, k, self.pairs)
+        if self.config.decoder == "rnn":
+            return self.decoder(x, edges, self.send, self.recv, k, self.pairs)
         return self.decoder(x, edges, self.send, self.recv, k)
 
     def forward(
@@ -173,7 +176,9 @@ class NRIModel(nn.Module):
         """
         logits = self.encode(x)
         edges = self.sample_edges(logits, edge_mode, generator)
-        prediction = self.decode(x, edges, n_pred_steps)
+        frames = self.config.train_decoder_frames
+        decoded = x[:, :frames] if self.training and frames else x  # see ModelConfig
+        prediction = self.decode(decoded, edges, n_pred_steps)
         return NRIOutput(logits, F.softmax(logits, dim=-1), edges, prediction)
 
     def loss(
@@ -183,7 +188,8 @@ class NRIModel(nn.Module):
 
         Args:
             out: output of `forward(x)`.
-            x: (B, T, N, F), the same x; targets are frames 1..T-1.
+            x: (B, T, N, F), the same x; targets are the frames `out` predicts (1..T-1, or fewer
+                in training with `train_decoder_frames`).
             beta: weight of the KL term (annealing allowed; must reach 1).
             node_weights: optional (N,) per-node weights of the reconstruction (body parts).
 
@@ -199,7 +205,7 @@ class NRIModel(nn.Module):
             "mse": mean squared error per element, detached, for logging.
         """
         c = self.config
-        target = x[:, 1:]
+        target = x[:, 1 : 1 + out.prediction.shape[1]]  # fewer frames with train_decoder_frames
         nll = gaussian_nll(out.prediction, target, c.output_variance, node_weights)
         kl = kl_categorical(out.probs, self.log_prior, F.log_softmax(out.logits, dim=-1))
         if c.kl_reduction == "node":  # NRI: summed over edges, divided by the nodes

@@ -341,6 +341,13 @@ FLAGS: tuple[Flag, ...] = (
         "and move by the new velocity (kinematic; needs position + velocity features)",
         ("residual", "kinematic"),
     ),
+    Flag(
+        "--train-decoder-frames",
+        "model",
+        "train_decoder_frames",
+        int,
+        "in training, decode only the first N frames of each sample (0: all); the encoder sees all",
+    ),
     Flag("--epochs", "train", "epochs", int, "epochs"),
     Flag("--batch-size", "train", "batch_size", int, "samples per step"),
     Flag("--lr", "train", "lr", float, "Adam learning rate"),

@@ -47,10 +47,12 @@ class RuntimeOptions:
 def compile_model(model: nn.Module) -> nn.Module:
     """Compile the encoder and decoder of an NRIModel in place (`nn.Module.compile`).
 
-    The Gumbel sampling between them stays eager (it takes a torch.Generator).
+    The Gumbel sampling between them stays eager (it takes a torch.Generator). Shapes are
+    compiled as dynamic from the start: an epoch's last, smaller batch would otherwise compile
+    the whole model a second time (on the full body each compile costs 1-2 minutes of CPU).
     """
     for name in ("encoder", "decoder"):
         part = getattr(model, name, None)
         if isinstance(part, nn.Module):
-            part.compile()
+            part.compile(dynamic=True)
     return model
