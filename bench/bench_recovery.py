@@ -29,6 +29,7 @@ from duetgraph.sim.duet import DuetSimConfig, simulate_duet
 from duetgraph.train.duet import duet_run_config, train_duet
 from duetgraph.train.duet_eval import evaluate_duet_run, format_duet_metrics
 from duetgraph.train.infer import infer_strings
+from duetgraph.train.runtime import RuntimeOptions
 
 
 def main() -> None:
@@ -39,6 +40,7 @@ def main() -> None:
     parser.add_argument("--rotations", type=int, default=10)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--test-seeds", type=int, nargs="+", default=[1001, 1002, 1003])
+    parser.add_argument("--compile", action="store_true", help="train with --compile (full body)")
     parser.add_argument("--out", default=None, help="write the figures as JSON here")
     args = parser.parse_args()
     print(f"# bench_recovery  {date.today()}  {platform.machine()}, torch {torch.__version__}, "
@@ -54,7 +56,7 @@ def main() -> None:
     )
     run_dir = Path(tempfile.mkdtemp(prefix="bench_recovery_")) / "run"
     t0, c0 = time.perf_counter(), time.process_time()
-    train_duet(duet, run_dir, config)
+    train_duet(duet, run_dir, config, runtime=RuntimeOptions(compile=args.compile))
     print(f"trained {args.epochs} epochs on {args.minutes:g} min (seed 123): "
           f"{time.perf_counter() - t0:.0f} s wall, {time.process_time() - c0:.0f} s CPU")  # fmt: skip
     held_out = evaluate_duet_run(run_dir, duet)
@@ -79,7 +81,8 @@ def main() -> None:
             json.dumps({"held_out": held_out, "recovery": results}, indent=2), encoding="utf-8"
         )
     print(f"reproduce: python bench/bench_recovery.py --minutes {args.minutes:g} "
-          f"--epochs {args.epochs} --joints {args.joints} --rotations {args.rotations}")  # fmt: skip
+          f"--epochs {args.epochs} --joints {args.joints} --rotations {args.rotations}"
+          f"{' --compile' * args.compile}")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
     python bench/bench_train_duet.py                 # all three figures (about 15 minutes)
     python bench/bench_train_duet.py --only paper    # or: full, infer
     python bench/bench_train_duet.py --only full --compile --threads 1  # eager and compiled
+    python bench/bench_train_duet.py --only full --full-batch-size 32     # cache-sized steps
 
 Figures (targets from the duet-model issue, 2 cores):
 - paper setting (6 joints, 8-frame windows, H = 64, K = 4) on a 41-minute duet at 10 fps with
@@ -90,6 +91,9 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=41.0, help="duet length for epochs")
     parser.add_argument("--threads", type=int, default=2, help="torch threads while training")
     parser.add_argument(
+        "--full-batch-size", type=int, default=256, help="full body: windows per step"
+    )
+    parser.add_argument(
         "--compile",
         action="store_true",
         help="full body: also time an epoch with --compile (compiling counts in the epoch)",
@@ -114,12 +118,17 @@ def main() -> None:
                 f"peak RSS {f['peak_rss_mb']:.0f} MB"
             )
         if args.only in (None, "full"):
-            full = {"data__joints": "all", "data__n_rotations": 1}
+            full = {
+                "data__joints": "all",
+                "data__n_rotations": 1,
+                "train__batch_size": args.full_batch_size,
+            }
             for compile_ in (False, True) if args.compile else (False,):
                 f = epoch_figure("full", duet, full, tmp, args.threads, compile_)
                 shutil.rmtree(tmp / "full")
                 print(
-                    f"full body (1682 edges), no augmentation{', --compile' * compile_}: "
+                    f"full body (1682 edges), no augmentation, batch {args.full_batch_size}"
+                    f"{', --compile' * compile_}: "
                     f"{f['samples']} samples, epoch {f['epoch_s']:.1f} s (target <= 600 s), "
                     f"{f['samples_per_s']:.0f} samples/s; batch-1 baseline "
                     f"{f['baseline_epoch_s']:.0f} s ({f['speedup_vs_batch1']:.1f}x); "
@@ -141,6 +150,7 @@ def main() -> None:
         shutil.rmtree(tmp, ignore_errors=True)
     print("reproduce: python bench/bench_train_duet.py"
           f"{f' --only {args.only}' if args.only else ''} --threads {args.threads}"
+          f" --full-batch-size {args.full_batch_size}"
           f"{' --compile' * args.compile}")  # fmt: skip
 
 
