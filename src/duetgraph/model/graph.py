@@ -48,6 +48,22 @@ class DancerPairs:
         return torch.cat([b_to_a.sum(dim=-2), a_to_b.sum(dim=-3)], dim=-2)  # A's, then B's
 
 
+def gather_sum(
+    at_sender: Tensor,
+    at_receiver: Tensor,
+    send: Tensor,
+    recv: Tensor,
+    pairs: DancerPairs | None = None,
+) -> Tensor:
+    """(..., N, H) twice → (..., E, H): at_sender[send] + at_receiver[recv] along dim -2.
+
+    With `pairs` (the edges' `DancerPairs` layout) by broadcasting, otherwise by index_select.
+    """
+    if pairs is not None:
+        return pairs.pair_sum(at_sender, at_receiver)
+    return at_sender.index_select(-2, send) + at_receiver.index_select(-2, recv)
+
+
 def dancer_pairs(send: Tensor, recv: Tensor, n_nodes: int) -> DancerPairs | None:
     """The `DancerPairs` layout of an edge list, or None when the edges are laid out otherwise."""
     n = n_nodes // 2

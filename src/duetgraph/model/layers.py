@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from duetgraph.model.graph import DancerPairs
+from duetgraph.model.graph import DancerPairs, gather_sum
 
 
 def batch_norm_last(bn: nn.BatchNorm1d, x: Tensor) -> Tensor:
@@ -34,10 +34,7 @@ def pair_linear(
         (..., E, out).
     """
     C = x.shape[-1]
-    at_sender, at_receiver = F.linear(x, weight[:, :C]), F.linear(x, weight[:, C:])
-    if pairs is not None:
-        return pairs.pair_sum(at_sender, at_receiver)
-    return at_sender.index_select(-2, send) + at_receiver.index_select(-2, recv)
+    return gather_sum(F.linear(x, weight[:, :C]), F.linear(x, weight[:, C:]), send, recv, pairs)
 
 
 class MLP(nn.Module):
@@ -124,10 +121,7 @@ class TypedLinear(nn.Module):
         flat = x.reshape(1, -1, C).expand(self.n_types, -1, -1)  # (K', M·N, C)
         proj = torch.bmm(flat, w).view(-1, N, 2 * self.out_features)  # (K'·M, N, 2·out)
         out = self.out_features
-        if pairs is not None:
-            edges = pairs.pair_sum(proj[..., :out], proj[..., out:])
-        else:
-            edges = proj[..., :out].index_select(1, send) + proj[..., out:].index_select(1, recv)
+        edges = gather_sum(proj[..., :out], proj[..., out:], send, recv, pairs)
         return edges.view(self.n_types, *lead, len(send), out) + self.bias.view(
             self.n_types, *([1] * (len(lead) + 1)), out
         )
