@@ -39,6 +39,13 @@ def main() -> None:
     parser.add_argument("--joints", default="pelvis,left_wrist,right_wrist")
     parser.add_argument("--rotations", type=int, default=10)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=0,
+        help="training batch (0: the duet default; 32 suits "
+        "the full body on a CPU, see bench_duet_batch.py)",
+    )
     parser.add_argument("--test-seeds", type=int, nargs="+", default=[1001, 1002, 1003])
     parser.add_argument("--compile", action="store_true", help="train with --compile (full body)")
     parser.add_argument("--out", default=None, help="write the figures as JSON here")
@@ -53,6 +60,7 @@ def main() -> None:
         data__n_rotations=args.rotations,
         train__epochs=args.epochs,
         train__threads=args.threads,
+        **({"train__batch_size": args.batch_size} if args.batch_size else {}),
     )
     run_dir = Path(tempfile.mkdtemp(prefix="bench_recovery_")) / "run"
     t0, c0 = time.perf_counter(), time.process_time()
@@ -82,7 +90,8 @@ def main() -> None:
         )
     print(f"reproduce: python bench/bench_recovery.py --minutes {args.minutes:g} "
           f"--epochs {args.epochs} --joints {args.joints} --rotations {args.rotations}"
-          f"{' --compile' * args.compile}")  # fmt: skip
+          f"{' --compile' * args.compile}"
+          f"{f' --batch-size {args.batch_size}' * bool(args.batch_size)}")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -37,9 +37,17 @@ def test_one_step_prediction_sees_every_frame(decoder):
     assert changed[0] == 2 and (changed == [2] or decoder != "mlp")
 
 
-@pytest.mark.parametrize("decoder", DECODERS)
-def test_messages_flow_only_along_edges_with_weight(decoder):
-    config = tiny_config(decoder=decoder, known_edges=(), skip_first_edge_type=True, n_pred_steps=1)
+@pytest.mark.parametrize(
+    "decoder, pair_inputs", [(d, "concat") for d in DECODERS] + [("mlp", "relative")]
+)
+def test_messages_flow_only_along_edges_with_weight(decoder, pair_inputs):
+    config = tiny_config(
+        decoder=decoder,
+        known_edges=(),
+        skip_first_edge_type=True,
+        n_pred_steps=1,
+        pair_inputs=pair_inputs,
+    )
     model = NRIModel(config).eval()
     x = torch.randn(2, 5, 5, 4)
     y = x.clone()

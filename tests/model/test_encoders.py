@@ -16,10 +16,12 @@ def test_flatten_frames_keeps_each_node_together():
             torch.testing.assert_close(flat[b, n], x[b, :, n, :].reshape(-1))
 
 
-@pytest.mark.parametrize("encoder", ENCODERS)
-def test_logits_are_equivariant_to_relabelling_nodes(encoder):
+@pytest.mark.parametrize(
+    "encoder, pair_inputs", [(e, "concat") for e in ENCODERS] + [("mlp", "relative")]
+)
+def test_logits_are_equivariant_to_relabelling_nodes(encoder, pair_inputs):
     torch.manual_seed(0)
-    config = tiny_config(encoder, dropout=0.2)
+    config = tiny_config(encoder, dropout=0.2, pair_inputs=pair_inputs)
     model = NRIModel(config)
     x = torch.randn(8, 6, 5, 4)
     with torch.no_grad():  # move the batch-norm running statistics away from (0, 1)
@@ -31,6 +33,7 @@ def test_logits_are_equivariant_to_relabelling_nodes(encoder):
     relabelled = tiny_config(
         encoder,
         dropout=0.2,
+        pair_inputs=pair_inputs,
         known_edges=tuple((new_of[a], new_of[b]) for a, b in config.known_edges),
     )
     model_p = NRIModel(relabelled)

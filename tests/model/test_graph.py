@@ -10,6 +10,7 @@ from duetgraph.model import (
     edge_to_node,
     fully_connected_edges,
     node_to_edge,
+    relative_features,
     subset_bones,
 )
 
@@ -84,6 +85,26 @@ def test_edge_to_node_matches_loop(edges, reduce):
     torch.testing.assert_close(
         edge_to_node(e, recv, 5, reduce=reduce), edge_to_node_loop(e, edges, 5, reduce)
     )
+
+
+@pytest.mark.parametrize("edges", [fully_connected_edges(5), bipartite_edges([0, 1], [2, 3, 4])])
+def test_relative_features_match_loop(edges):
+    x = torch.randn(2, 3, 5, 6)  # (B, T, N, F), positions are the first 3 features
+    send, recv = edge_index(edges)
+    out = relative_features(x, send, recv, n_dims=3)
+    assert out.shape == (2, 3, len(edges), 7)
+    for k, (s, r) in enumerate(edges):
+        torch.testing.assert_close(out[..., k, :6], x[..., r, :] - x[..., s, :])
+        torch.testing.assert_close(
+            out[..., k, 6], torch.linalg.vector_norm(x[..., r, :3] - x[..., s, :3], dim=-1)
+        )
+
+
+def test_relative_distance_has_a_finite_gradient_when_nodes_meet():
+    x = torch.zeros(1, 2, 4, requires_grad=True)  # two nodes at the same place
+    send, recv = edge_index(fully_connected_edges(2))
+    relative_features(x, send, recv, n_dims=2).sum().backward()
+    assert torch.isfinite(x.grad).all()
 
 
 def test_extra_leading_dimensions():

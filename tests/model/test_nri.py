@@ -36,6 +36,26 @@ def test_reconstruction_alone_reaches_every_encoder_parameter(encoder, decoder, 
         assert p.grad is not None, f"decoder.{name} is unused"
 
 
+@pytest.mark.parametrize("skip_first", [False, True])
+def test_relative_pair_inputs_reach_every_parameter(skip_first):
+    torch.manual_seed(0)
+    config = tiny_config(pair_inputs="relative", skip_first_edge_type=skip_first)
+    model = NRIModel(config)
+    assert model.encoder.mlp_pair.fc1.in_features == 6 * 5  # T·(F + 1)
+    assert model.decoder.msg_fc1.in_features == 3 * 4 + 1  # x_i, x_j, x_j − x_i, distance
+    x = torch.randn(4, 6, 5, 4)
+    out = model(x, generator=torch.Generator().manual_seed(0))
+    model.loss(out, x, beta=0.0)["nll"].backward()
+    for name, p in model.named_parameters():
+        assert p.grad is not None and p.grad.abs().sum() > 0, f"no gradient reaches {name}"
+
+
+@pytest.mark.parametrize("encoder, decoder", [("gcn", "mlp"), ("mlp", "graph_rnn")])
+def test_relative_pair_inputs_name_what_they_need(encoder, decoder):
+    with pytest.raises(ValueError, match="pair_inputs 'relative' is implemented for the mlp"):
+        tiny_config(encoder, decoder, pair_inputs="relative")
+
+
 def test_detached_edges_would_cut_the_encoder_off():
     """The check above can fail: edges used without their gradient leave the encoder untrained."""
     model = NRIModel(tiny_config())
@@ -250,7 +270,9 @@ def test_train_decoder_frames_shortens_training_only():
     out = model(x)
     assert out.logits.shape == (4, 20, 2)  # the encoder saw all six frames
     assert out.prediction.shape == (4, 2, 5, 4)  # frames 1 and 2 only
-    torch.testing.assert_close(model.loss(out, x)["mse"], ((out.prediction - x[:, 1:3]) ** 2).mean())
+    torch.testing.assert_close(
+        model.loss(out, x)["mse"], ((out.prediction - x[:, 1:3]) ** 2).mean()
+    )
     model.eval()
     assert model(x).prediction.shape == (4, 5, 5, 4)
     with pytest.raises(ValueError, match="train_decoder_frames"):

@@ -17,6 +17,7 @@ from duetgraph.model.graph import (
     edge_to_node,
     fully_connected_edges,
     node_to_edge,
+    relative_features,
     subset_bones,
 )
 from duetgraph.model.gumbel import gumbel_softmax
@@ -54,5 +55,6 @@ __all__ = [
     "node_to_edge",
     "node_weights_from_parts",
     "normalized_adjacency",
+    "relative_features",
     "subset_bones",
 ]

@@ -16,9 +16,10 @@ DECODERS = ("mlp", "rnn", "graph_rnn")
 EVAL_EDGES = ("sample", "argmax", "probs")
 KL_REDUCTIONS = ("edge", "node")
 READOUTS = ("residual", "kinematic")
+PAIR_INPUTS = ("concat", "relative")
 # Fields added after checkpoints were first written: a stored config without them gets the
 # default, which is the behaviour those checkpoints were trained with.
-ADDED_FIELDS = frozenset({"kl_reduction", "readout", "train_decoder_frames"})
+ADDED_FIELDS = frozenset({"kl_reduction", "readout", "train_decoder_frames", "pair_inputs"})
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,13 @@ class ModelConfig:
             The decoder is most of a step's cost and the edge evidence comes from the encoder,
             so a shorter reconstruction buys more epochs per CPU-minute (bench/RESULTS.md).
             Evaluation always decodes every frame.
+        pair_inputs: what the edge functions see of their two nodes. "concat": the two nodes'
+            features side by side (NRI). "relative" (mlp encoder and mlp decoder): also the
+            receiver's features minus the sender's and the distance between them
+            (`relative_features`) — in the encoder over the whole window, through its own MLP
+            into the first edge layer; in the decoder at every step, in the message input. A
+            distance-dependent force such as Coulomb's is then a function of one input instead
+            of one the MLP must build from two absolute positions.
     """
 
     n_nodes: int
@@ -98,6 +106,7 @@ class ModelConfig:
     velocity_ratio: float = 0.0
     readout: str = "residual"
     train_decoder_frames: int = 0
+    pair_inputs: str = "concat"
 
     def __post_init__(self) -> None:
         # Store plain Python types: numpy scalars become int/float, lists (from JSON or TOML)
@@ -140,6 +149,15 @@ class ModelConfig:
         if self.readout == "kinematic" and not self.velocity_ratio > 0:
             raise ValueError(
                 "ModelConfig.readout 'kinematic' needs velocity_ratio > 0 (position and velocity features)"
+            )
+        if self.pair_inputs not in PAIR_INPUTS:
+            raise ValueError(
+                f"ModelConfig.pair_inputs must be one of {PAIR_INPUTS}, got {self.pair_inputs!r}"
+            )
+        if self.pair_inputs == "relative" and (self.encoder, self.decoder) != ("mlp", "mlp"):
+            raise ValueError(
+                "ModelConfig.pair_inputs 'relative' is implemented for the mlp encoder and mlp "
+                f"decoder, not {self.encoder!r} / {self.decoder!r}; use pair_inputs 'concat'"
             )
         if self.kl_reduction not in KL_REDUCTIONS:
             raise ValueError(

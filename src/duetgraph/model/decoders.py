@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from duetgraph.model.gcn import GCNConv
-from duetgraph.model.graph import DancerPairs, edge_to_node, node_to_edge
+from duetgraph.model.graph import DancerPairs, edge_to_node, node_to_edge, relative_features
 from duetgraph.model.layers import TypedLinear
 
 State = tuple[Tensor, ...]
@@ -113,6 +113,7 @@ class MLPDecoder(nn.Module):
 
     msg = ReLU(fc2_k(Dropout(ReLU(fc1_k(cat[x_i, x_j]))))) per type k, weighted by edges and summed
     per receiver; Δ = fc3(Dropout(ReLU(fc2(Dropout(ReLU(fc1(cat[x, msgs]))))))); x' = x + Δ.
+    With `relative`, fc1_k sees cat[x_i, x_j, x_j − x_i, |pos_j − pos_i|] (`relative_features`).
 
     Args:
         n_features: F.
@@ -122,6 +123,7 @@ class MLPDecoder(nn.Module):
         dropout: dropout probability.
         velocity_ratio, n_dims: > 0 predicts relative to constant velocity (`constant_velocity`).
         readout: "residual" or "kinematic", see `next_frame`.
+        relative: messages also see the receiver relative to the sender (needs n_dims).
     """
 
     def __init__(
@@ -134,14 +136,17 @@ class MLPDecoder(nn.Module):
         velocity_ratio: float = 0.0,
         n_dims: int = 0,
         readout: str = "residual",
+        relative: bool = False,
     ) -> None:
         super().__init__()
         self.velocity_ratio = float(velocity_ratio)  # > 0: predict a correction to const. velocity
         self.n_dims = n_dims
         self.readout = readout  # see `next_frame`
         self.skip_first = skip_first_edge_type
+        self.relative = relative
         n_types = n_edge_types - int(skip_first_edge_type)
-        self.msg_fc1 = TypedLinear(n_types, 2 * n_features, n_hidden)
+        n_msg_in = (3 * n_features + 1) if relative else 2 * n_features
+        self.msg_fc1 = TypedLinear(n_types, n_msg_in, n_hidden)
         self.msg_fc2 = TypedLinear(n_types, n_hidden, n_hidden)
         self.out_fc1 = nn.Linear(n_features + n_hidden, n_hidden)
         self.out_fc2 = nn.Linear(n_hidden, n_hidden)
@@ -150,7 +155,10 @@ class MLPDecoder(nn.Module):
 
     def step(self, x: Tensor, edges: Tensor, send: Tensor, recv: Tensor) -> Tensor:
         """One step. x (..., N, F), edges (..., E, K) broadcastable → prediction (..., N, F)."""
-        m = self.dropout(F.relu(self.msg_fc1(node_to_edge(x, send, recv))))  # (K', ..., E, H)
+        pair = node_to_edge(x, send, recv)  # (..., E, 2F)
+        if self.relative:
+            pair = torch.cat([pair, relative_features(x, send, recv, self.n_dims)], dim=-1)
+        m = self.dropout(F.relu(self.msg_fc1(pair)))  # (K', ..., E, H)
         m = F.relu(self.msg_fc2.forward_typed(m))  # (K', ..., E, H)
         agg = edge_to_node(weighted_messages(m, edges, self.skip_first), recv, x.shape[-2])
         h = self.dropout(F.relu(self.out_fc1(torch.cat([x, agg], dim=-1))))  # (..., N, H)

@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from duetgraph.model.gcn import GCNConv
-from duetgraph.model.graph import DancerPairs, edge_to_node, node_to_edge
+from duetgraph.model.graph import DancerPairs, edge_to_node, node_to_edge, relative_features
 from duetgraph.model.layers import MLP, batch_norm_last, pair_linear
 
 
@@ -31,17 +31,34 @@ class MLPEncoder(nn.Module):
     mlp1 → node→edge → mlp2 (kept as skip) → edge→node (mean) → mlp3 → node→edge, cat skip →
     mlp4 → fc_out. Each mlp is `MLP` (2 ELU layers, dropout, batch norm).
 
+    With `relative_dims` > 0 (ModelConfig.pair_inputs "relative") each edge's window of
+    `relative_features` (receiver minus sender, and distance, T·(F + 1) numbers) goes through its
+    own `mlp_pair` and joins the two node embeddings at mlp2's input (3H instead of 2H).
+
     Args:
         n_in: T·F inputs per node.
         n_hidden: H.
         n_edge_types: K.
         dropout: dropout probability inside each MLP.
+        relative_dims: D of the positions for the relative edge input; 0: none (NRI).
+        n_frames: T, needed with relative_dims.
     """
 
-    def __init__(self, n_in: int, n_hidden: int, n_edge_types: int, dropout: float = 0.0) -> None:
+    def __init__(
+        self,
+        n_in: int,
+        n_hidden: int,
+        n_edge_types: int,
+        dropout: float = 0.0,
+        relative_dims: int = 0,
+        n_frames: int = 0,
+    ) -> None:
         super().__init__()
+        self.relative_dims = relative_dims
         self.mlp1 = MLP(n_in, n_hidden, n_hidden, dropout)
-        self.mlp2 = MLP(2 * n_hidden, n_hidden, n_hidden, dropout)
+        if relative_dims:  # T·F node inputs → T·(F + 1) relative ones
+            self.mlp_pair = MLP(n_in + n_frames, n_hidden, n_hidden, dropout)
+        self.mlp2 = MLP((3 if relative_dims else 2) * n_hidden, n_hidden, n_hidden, dropout)
         self.mlp3 = MLP(n_hidden, n_hidden, n_hidden, dropout)
         self.mlp4 = MLP(3 * n_hidden, n_hidden, n_hidden, dropout)
         self.fc_out = nn.Linear(n_hidden, n_edge_types)
@@ -59,7 +76,11 @@ class MLPEncoder(nn.Module):
         """
         N = x.shape[2]
         h = self.mlp1(flatten_frames(x))  # (B, N, H)
-        e = self.mlp2(node_to_edge(h, send, recv))  # (B, E, H)
+        e = node_to_edge(h, send, recv)  # (B, E, 2H)
+        if self.relative_dims:
+            rel = relative_features(x, send, recv, self.relative_dims)  # (B, T, E, F + 1)
+            e = torch.cat([e, self.mlp_pair(flatten_frames(rel))], dim=-1)  # (B, E, 3H)
+        e = self.mlp2(e)  # (B, E, H)
         h = self.mlp3(edge_to_node(e, recv, N, reduce="mean"))  # (B, N, H)
         e = self.mlp4(torch.cat([node_to_edge(h, send, recv), e], dim=-1))  # (B, E, 3H) → (B, E, H)
         return self.fc_out(e)

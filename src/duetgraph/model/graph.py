@@ -162,6 +162,23 @@ def node_to_edge(x: Tensor, send: Tensor, recv: Tensor) -> Tensor:
     return out.view(*lead, len(send), 2 * H)
 
 
+def relative_features(x: Tensor, send: Tensor, recv: Tensor, n_dims: int) -> Tensor:
+    """Edge features of the receiver relative to the sender: cat[x_recv − x_send, distance].
+
+    Args:
+        x: (..., N, F) node features whose first n_dims are positions.
+        send, recv: (E,) node indices of each edge.
+        n_dims: D.
+
+    Returns:
+        (..., E, F + 1): the difference of every feature, then |pos_recv − pos_send| (smoothed by
+        1e-12 under the root so that its gradient stays finite when two nodes meet).
+    """
+    d = x.index_select(-2, recv) - x.index_select(-2, send)  # (..., E, F)
+    dist = torch.sqrt(d[..., :n_dims].square().sum(dim=-1, keepdim=True) + 1e-12)
+    return torch.cat([d, dist], dim=-1)
+
+
 def edge_to_node(
     e: Tensor,
     recv: Tensor,

@@ -74,8 +74,19 @@ class NRIModel(nn.Module):
         )
 
         n_in = c.n_input_frames * c.n_features
-        encoder = MLPEncoder if c.encoder == "mlp" else GCNEncoder
-        self.encoder = encoder(n_in, c.n_hidden, c.n_edge_types, c.dropout)
+        relative = c.pair_inputs == "relative"  # mlp encoder and decoder only (validated)
+        if c.encoder == "mlp":
+            self.encoder = MLPEncoder(
+                n_in,
+                c.n_hidden,
+                c.n_edge_types,
+                c.dropout,
+                relative_dims=c.dims if relative else 0,
+                n_frames=c.n_input_frames,
+            )
+        else:
+            self.encoder = GCNEncoder(n_in, c.n_hidden, c.n_edge_types, c.dropout)
+        extra = {"relative": True} if relative else {}
         self.decoder = DECODERS[c.decoder](
             c.n_features,
             c.n_hidden,
@@ -85,6 +96,7 @@ class NRIModel(nn.Module):
             velocity_ratio=c.velocity_ratio,
             n_dims=c.dims,
             readout=c.readout,
+            **extra,
         )
 
     def encode(self, x: Tensor) -> Tensor:

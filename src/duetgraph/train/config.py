@@ -348,6 +348,15 @@ FLAGS: tuple[Flag, ...] = (
         int,
         "in training, decode only the first N frames of each sample (0: all); the encoder sees all",
     ),
+    Flag(
+        "--pair-inputs",
+        "model",
+        "pair_inputs",
+        str,
+        "edge functions see the two nodes side by side (concat), or also their difference and "
+        "distance (relative; mlp encoder and decoder)",
+        ("concat", "relative"),
+    ),
     Flag("--epochs", "train", "epochs", int, "epochs"),
     Flag("--batch-size", "train", "batch_size", int, "samples per step"),
     Flag("--lr", "train", "lr", float, "Adam learning rate"),
