@@ -100,7 +100,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     print(f"# bench_train_duet  {date.today()}  {platform.processor() or platform.machine()}, "
-          f"{torch.get_num_threads()} torch threads, torch {torch.__version__}")  # fmt: skip
+          f"training with {args.threads} torch thread(s), torch {torch.__version__}")  # fmt: skip
     tmp = Path(tempfile.mkdtemp(prefix="bench_duet_"))
     try:
         if args.only in (None, "paper", "full"):
