@@ -50,9 +50,22 @@ def fit_predict(x_train, y_train, x_test) -> np.ndarray:
     return np.c_[x_test, np.ones(len(x_test))] @ w
 
 
-def pair_scores(train: np.ndarray, tests: list[np.ndarray], edges, dancer, roots, hist, horizon):
-    """1 - MSE(with sender) / MSE(own history) per edge, per test duet; (n_tests, E)."""
-    own_nodes = [np.flatnonzero(dancer == d) for d in (0, 1)]
+def pair_scores(
+    train: np.ndarray,
+    tests: list[np.ndarray],
+    edges,
+    dancer,
+    roots,
+    hist: int,
+    horizon: int,
+    own: str = "dancer",
+):
+    """1 - MSE(with sender) / MSE(own history) per edge, per test duet; (n_tests, E).
+
+    own: the receiver's own history is every selected joint of its dancer ("dancer") or just the
+    receiver and its dancer's root ("joint", for the full body, where a dancer has 29 joints).
+    """
+    dancer_nodes = [np.flatnonzero(dancer == d) for d in (0, 1)]
 
     def samples(pos):
         t = np.arange(hist - 1, len(pos) - horizon)
@@ -62,12 +75,13 @@ def pair_scores(train: np.ndarray, tests: list[np.ndarray], edges, dancer, roots
     out = np.zeros((len(tests), len(edges)))
     for e, (s, r) in enumerate(edges):
         d = dancer[r]
+        own_nodes = dancer_nodes[d] if own == "dancer" else np.unique([r, roots[d]])
         ref_tr = train[:, roots[d]]
-        own_tr = history_features(tr, own_nodes[d], ref_tr, hist, t_tr)
+        own_tr = history_features(tr, own_nodes, ref_tr, hist, t_tr)
         send_tr = history_features(tr, np.array([s]), ref_tr, hist, t_tr)
         for i, (te, t_te, dy_te) in enumerate(test_sets):
             ref_te = te[:, roots[d]]
-            own_te = history_features(te, own_nodes[d], ref_te, hist, t_te)
+            own_te = history_features(te, own_nodes, ref_te, hist, t_te)
             send_te = history_features(te, np.array([s]), ref_te, hist, t_te)
             base = fit_predict(own_tr, dy_tr[:, r], own_te)
             both = fit_predict(np.c_[own_tr, send_tr], dy_tr[:, r], np.c_[own_te, send_te])
@@ -84,6 +98,13 @@ def main() -> None:
     parser.add_argument("--history", type=int, default=8, help="frames of history (window)")
     parser.add_argument("--horizon", type=int, nargs="+", default=[1, 3])
     parser.add_argument("--test-seeds", type=int, nargs="+", default=[1001, 1002, 1003])
+    parser.add_argument(
+        "--own",
+        choices=("dancer", "joint"),
+        default="dancer",
+        help="receiver's own history: its dancer's selected joints, or itself and its root",
+    )
+    parser.add_argument("--top", type=int, default=20, help="pairs to list per horizon")
     args = parser.parse_args()
     print(f"# bench_string_information  {date.today()}  {platform.machine()}")
 
@@ -109,11 +130,13 @@ def main() -> None:
     train = positions(train_duet, selection)
     test_pos = [positions(duet, selection) for duet, _ in tests]
     for horizon in args.horizon:
-        scores = pair_scores(train, test_pos, edges, dancer, pelvis, args.history, horizon)
+        scores = pair_scores(
+            train, test_pos, edges, dancer, pelvis, args.history, horizon, args.own
+        )
         print(f"\nhorizon {horizon} frame(s) at {FPS:g} fps, history {args.history} frames: "
               f"error removed by the sender, mean over {len(tests)} unseen duets")  # fmt: skip
         mean = scores.mean(axis=0)
-        for e in np.argsort(-mean):
+        for e in np.argsort(-mean)[: args.top]:
             s, r = edges[e]
             print(f"  {names[s]:>15} -> {names[r]:<15} {mean[e]:+.3f}")
         aurocs = []
@@ -140,7 +163,7 @@ def main() -> None:
                   f"precision@{rec.k} {rec.precision_at_k:.2f}")  # fmt: skip
         print(f"  mean AUROC {np.mean(aurocs):.3f} (negative scores count as 0, ties one half)")
     print(f"\nreproduce: python bench/bench_string_information.py --joints {args.joints} "
-          f"--history {args.history} --horizon {' '.join(map(str, args.horizon))}")  # fmt: skip
+          f"--own {args.own} --history {args.history} --horizon {' '.join(map(str, args.horizon))}")  # fmt: skip
 
 
 if __name__ == "__main__":
