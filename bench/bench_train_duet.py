@@ -8,6 +8,7 @@
 Figures (targets from the duet-model issue, 2 cores):
 - paper setting (6 joints, 8-frame windows, H = 64, K = 4) on a 41-minute duet at 10 fps with
   10x rotation augmentation: one epoch <= 60 s (the prior implementation: ~4 900 s + 640 s);
+  also timed with the duet default of two edge types (K = 2), for comparison;
 - full 29 + 29 body (1 682 directed inter-dancer edges), same duet, no augmentation: one epoch
   <= 10 minutes, with peak memory;
 - inference over a 10-minute duet: <= 30 s.
@@ -38,6 +39,8 @@ from duetgraph.train.infer import infer_strings
 from duetgraph.train.runtime import RuntimeOptions
 
 REFERENCE_EPOCH_S = 4900.0  # DESIGN.md §8: the prior implementation, 6 joints, per epoch
+# The paper's four edge types and prior (the duet default is two types with a sparse prior).
+PAPER_TYPES = {"model__n_edge_types": 4, "model__edge_prior": (0.35, 0.25, 0.15, 0.25)}
 
 
 def peak_rss_mb() -> float:
@@ -65,11 +68,18 @@ def per_sample_baseline(config, duet, n: int = 200) -> float:
 
 
 def epoch_figure(
-    name: str, duet, overrides: dict, tmp: Path, threads: int = 2, compile_: bool = False
+    name: str,
+    duet,
+    overrides: dict,
+    tmp: Path,
+    threads: int = 2,
+    compile_: bool = False,
+    precision: str = "fp32",
 ) -> dict:
     config = duet_run_config(**overrides, train__epochs=1, train__threads=threads)
     t0 = time.perf_counter()
-    result = train_duet(duet, tmp / name, config, runtime=RuntimeOptions(compile=compile_))
+    runtime = RuntimeOptions(compile=compile_, precision=precision)
+    result = train_duet(duet, tmp / name, config, runtime=runtime)
     wall = time.perf_counter() - t0
     row = result.history[-1]
     base = per_sample_baseline(config, duet)
@@ -98,6 +108,12 @@ def main() -> None:
         action="store_true",
         help="full body: also time an epoch with --compile (compiling counts in the epoch)",
     )
+    parser.add_argument(
+        "--precision",
+        choices=("fp32", "bf16"),
+        default="fp32",
+        help="paper setting: the training precision (bf16 autocast; the baseline stays fp32)",
+    )
     args = parser.parse_args()
     print(f"# bench_train_duet  {date.today()}  {platform.processor() or platform.machine()}, "
           f"training with {args.threads} torch thread(s), torch {torch.__version__}")  # fmt: skip
@@ -109,14 +125,19 @@ def main() -> None:
             )
             print(f"duet: {duet.n_frames} frames at 10 fps ({args.minutes:g} min)")
         if args.only in (None, "paper"):
-            f = epoch_figure("paper", duet, {}, tmp, args.threads)
-            print(
-                f"paper setting, 10x rotations: {f['samples']} samples, epoch {f['epoch_s']:.1f} s "
-                f"(target <= 60 s; reference implementation ~{REFERENCE_EPOCH_S:.0f} s, "
-                f"{REFERENCE_EPOCH_S / f['epoch_s']:.0f}x), {f['samples_per_s']:.0f} samples/s; "
-                f"batch-1 baseline {f['baseline_epoch_s']:.0f} s ({f['speedup_vs_batch1']:.1f}x); "
-                f"peak RSS {f['peak_rss_mb']:.0f} MB"
-            )
+            for label, types in (
+                ("paper setting, K = 4", PAPER_TYPES),
+                ("duet default, K = 2", {}),
+            ):
+                f = epoch_figure("paper", duet, types, tmp, args.threads, False, args.precision)
+                shutil.rmtree(tmp / "paper")
+                print(
+                    f"{label}, {args.precision}, 10x rotations: {f['samples']} samples, epoch {f['epoch_s']:.1f} s "
+                    f"(target <= 60 s; reference implementation ~{REFERENCE_EPOCH_S:.0f} s, "
+                    f"{REFERENCE_EPOCH_S / f['epoch_s']:.0f}x), {f['samples_per_s']:.0f} samples/s;"
+                    f" batch-1 baseline {f['baseline_epoch_s']:.0f} s "
+                    f"({f['speedup_vs_batch1']:.1f}x); peak RSS {f['peak_rss_mb']:.0f} MB"
+                )
         if args.only in (None, "full"):
             full = {
                 "data__joints": "all",
@@ -151,7 +172,7 @@ def main() -> None:
     print("reproduce: python bench/bench_train_duet.py"
           f"{f' --only {args.only}' if args.only else ''} --threads {args.threads}"
           f" --full-batch-size {args.full_batch_size}"
-          f"{' --compile' * args.compile}")  # fmt: skip
+          f"{' --compile' * args.compile} --precision {args.precision}")  # fmt: skip
 
 
 if __name__ == "__main__":
