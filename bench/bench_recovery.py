@@ -7,6 +7,8 @@ Targets (duet-model issue): recovery AUROC >= 0.95 with the paper's 6-joint sett
 the planted joints, >= 0.90 on the full body; precision@k (k = planted strings); whether strings
 that switch off are seen to switch off; held-out prediction error against repeat-last-frame and
 constant-velocity (the baselines, measured in the same run); KL(posterior || prior) and entropy.
+A model-free baseline is scored on the same unseen duets in the same run: the linear Granger
+test of bench_string_information.py (`--no-baseline` skips it; minutes on the full body).
 Edges implied through B's skeleton (a pelvis string carries all of B) are left out of the
 scoring, see `duetgraph.analysis.recovery`.
 """
@@ -23,8 +25,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from bench_string_information import baseline_recovery  # same folder
 
 from duetgraph.analysis.recovery import recover_planted
+from duetgraph.data.joints import select_joints
 from duetgraph.sim.duet import DuetSimConfig, simulate_duet
 from duetgraph.train.duet import duet_run_config, train_duet
 from duetgraph.train.duet_eval import evaluate_duet_run, format_duet_metrics
@@ -49,6 +53,9 @@ def main() -> None:
     parser.add_argument("--test-seeds", type=int, nargs="+", default=[1001, 1002, 1003])
     parser.add_argument("--compile", action="store_true", help="train with --compile (full body)")
     parser.add_argument("--out", default=None, help="write the figures as JSON here")
+    parser.add_argument(
+        "--no-baseline", action="store_true", help="skip the linear Granger baseline"
+    )
     args = parser.parse_args()
     print(f"# bench_recovery  {date.today()}  {platform.machine()}, torch {torch.__version__}, "
           f"{args.threads} thread(s)")  # fmt: skip
@@ -69,11 +76,12 @@ def main() -> None:
           f"{time.perf_counter() - t0:.0f} s wall, {time.process_time() - c0:.0f} s CPU")  # fmt: skip
     held_out = evaluate_duet_run(run_dir, duet)
     print(format_duet_metrics(held_out))
-    results = []
+    results, tests = [], []
     for seed in args.test_seeds:
         test, strings = simulate_duet(
             DuetSimConfig(duration_s=300, fps=30, switch_off=True), np.random.default_rng(seed)
         )
+        tests.append((test, strings))
         rec = recover_planted(infer_strings(test, run_dir), strings, test.duration)
         results.append(rec.to_dict())
         on_off = "; ".join(
@@ -84,9 +92,21 @@ def main() -> None:
               f"best negative {rec.best_negative[0]} {rec.best_negative[1]:.2f}; {on_off}")  # fmt: skip
     mean_auroc = float(np.mean([r["auroc"] for r in results]))
     print(f"mean AUROC over {len(results)} unseen duets: {mean_auroc:.3f}")
+    baseline = {}
+    if not args.no_baseline:
+        # The model-free baseline on the same duets (bench_string_information.py).
+        selection = select_joints(duet.skeleton, args.joints)
+        own = "dancer" if selection.n_a <= 8 else "joint"
+        t0 = time.perf_counter()
+        _, _, base = baseline_recovery(duet, tests, selection, own=own)
+        baseline = {"own": own, "auroc": [r.auroc for r in base]}
+        print(f"linear Granger baseline (3-frame horizon, own history: {own}), same duets: AUROC "
+              + ", ".join(f"{r.auroc:.3f}" for r in base)
+              + f"; mean {np.mean(baseline['auroc']):.3f} ({time.perf_counter() - t0:.0f} s)")  # fmt: skip
     if args.out:
         Path(args.out).write_text(
-            json.dumps({"held_out": held_out, "recovery": results}, indent=2), encoding="utf-8"
+            json.dumps({"held_out": held_out, "recovery": results, "baseline": baseline}, indent=2),
+            encoding="utf-8",
         )
     print(f"reproduce: python bench/bench_recovery.py --minutes {args.minutes:g} "
           f"--epochs {args.epochs} --joints {args.joints} --rotations {args.rotations}"
