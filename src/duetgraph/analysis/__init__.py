@@ -6,6 +6,7 @@ Reads a `Duet` and a `StringPosterior` (written by inference); numpy only, impor
 - `posterior`: the `StringPosterior` type, its file format and string tables.
 - `strings`: on/off segments over time, hubs, lead and follow, body-part links (posterior only).
 - `scene`: facing on the clock face, distance, contacts, level, tension/release (positions).
+- `granger`: a model-free baseline, a linear Granger test per joint pair (positions only).
 - `report`: the time-stamped "choreographic syntax" report as Markdown and JSON.
 """
 
