@@ -88,28 +88,30 @@ def linear_granger_scores(
         t = np.arange(history - 1, len(pos) - horizon)
         return pos, t, pos[t + horizon] - pos[t]  # displacement of every node
 
-    fit, scored = samples(train), [samples(p) for p in tests]
+    (fit, t_fit, dy_fit), scored = samples(train), [samples(p) for p in tests]
+    edges = np.asarray(edges)
     out = np.zeros((len(tests), len(edges)))
-    for e, (s, r) in enumerate(np.asarray(edges)):
+    for r in np.unique(edges[:, 1]):  # the own-history fit once per receiver, not per edge
         root = roots[node_dancer[r]]
         own_nodes = dancer_nodes[node_dancer[r]] if own == "dancer" else np.unique([r, root])
-
-        def features(pos, t, root=root, own_nodes=own_nodes, s=s):
-            ref = pos[:, root]
-            return (
-                history_features(pos, own_nodes, ref, history, t),
-                history_features(pos, np.array([s]), ref, history, t),
-            )
-
-        own_fit, send_fit = features(fit[0], fit[1])
-        for i, (pos, t, dy) in enumerate(scored):
-            own_test, send_test = features(pos, t)
-            alone = _fit_predict(own_fit, fit[2][:, r], own_test)
-            both = _fit_predict(np.c_[own_fit, send_fit], fit[2][:, r], np.c_[own_test, send_test])
-            err_alone = ((alone - dy[:, r]) ** 2).mean()
-            err_both = ((both - dy[:, r]) ** 2).mean()
-            out[i, e] = 1.0 - err_both / err_alone
+        own_fit = history_features(fit, own_nodes, fit[:, root], history, t_fit)
+        own_tests = [history_features(p, own_nodes, p[:, root], history, t) for p, t, _ in scored]
+        err_alone = [
+            _mse(_fit_predict(own_fit, dy_fit[:, r], x), dy[:, r])
+            for x, (_, _, dy) in zip(own_tests, scored, strict=True)
+        ]
+        for e in np.flatnonzero(edges[:, 1] == r):
+            sender = edges[e, :1]
+            both_fit = np.c_[own_fit, history_features(fit, sender, fit[:, root], history, t_fit)]
+            for i, (p, t, dy) in enumerate(scored):
+                send_test = history_features(p, sender, p[:, root], history, t)
+                both = _fit_predict(both_fit, dy_fit[:, r], np.c_[own_tests[i], send_test])
+                out[i, e] = 1.0 - _mse(both, dy[:, r]) / err_alone[i]
     return out
+
+
+def _mse(prediction: np.ndarray, target: np.ndarray) -> float:
+    return float(((prediction - target) ** 2).mean())
 
 
 def scores_as_posterior(
