@@ -96,6 +96,7 @@ def main() -> None:
     if not args.no_baseline:
         # The model-free baseline on the same duets (bench_string_information.py).
         selection = select_joints(duet.skeleton, args.joints)
+        # A whole dancer's history as features is cheap for a few joints, not for 29 (~700 each).
         own = "dancer" if selection.n_a <= 8 else "joint"
         t0 = time.perf_counter()
         _, _, base = baseline_recovery(duet, tests, selection, own=own)

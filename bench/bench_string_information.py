@@ -26,16 +26,11 @@ import numpy as np
 from duetgraph.analysis.granger import OWN_HISTORIES, linear_granger_scores, scores_as_posterior
 from duetgraph.analysis.recovery import recover_planted
 from duetgraph.data.joints import inter_dancer_edges, select_joints
+from duetgraph.data.windows import node_positions
 from duetgraph.sim.duet import DuetSimConfig, simulate_duet
 from duetgraph.train.duet import prepare_duet
 
 FPS = 10.0  # the duet model's rate
-
-
-def node_positions(duet, selection) -> np.ndarray:
-    """(T, N, 3) the selected nodes of `duet` at the model's rate, dancer A's first."""
-    d = prepare_duet(duet, FPS).positions  # (T, 2, J, 3)
-    return np.concatenate([d[:, 0, selection.joints_a], d[:, 1, selection.joints_b]], axis=1)
 
 
 def baseline_recovery(train_duet, tests, selection, history=8, horizon=3, own="dancer"):
@@ -47,8 +42,8 @@ def baseline_recovery(train_duet, tests, selection, history=8, horizon=3, own="d
         raise SystemExit("--joints must include the pelvis (the reference of each dancer)")
     edges = inter_dancer_edges(selection, directed=True)
     scores = linear_granger_scores(
-        node_positions(train_duet, selection),
-        [node_positions(duet, selection) for duet, _ in tests],
+        node_positions(prepare_duet(train_duet, FPS), selection),
+        [node_positions(prepare_duet(duet, FPS), selection) for duet, _ in tests],
         edges,
         np.asarray(selection.node_dancer),
         roots,

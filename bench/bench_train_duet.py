@@ -132,7 +132,8 @@ def main() -> None:
                 f = epoch_figure("paper", duet, types, tmp, args.threads, False, args.precision)
                 shutil.rmtree(tmp / "paper")
                 print(
-                    f"{label}, {args.precision}, 10x rotations: {f['samples']} samples, epoch {f['epoch_s']:.1f} s "
+                    f"{label}, {args.precision}, 10x rotations: {f['samples']} samples, "
+                    f"epoch {f['epoch_s']:.1f} s "
                     f"(target <= 60 s; reference implementation ~{REFERENCE_EPOCH_S:.0f} s, "
                     f"{REFERENCE_EPOCH_S / f['epoch_s']:.0f}x), {f['samples_per_s']:.0f} samples/s;"
                     f" batch-1 baseline {f['baseline_epoch_s']:.0f} s "
