@@ -1,7 +1,7 @@
 import torch
 
 from duetgraph.model.graph import edge_index, fully_connected_edges, node_to_edge
-from duetgraph.model.layers import MLP, TypedLinear
+from duetgraph.model.layers import MLP, TypedLinear, norm_elu_weighted_sum
 
 
 def test_typed_linear_matches_one_linear_per_type():
@@ -32,3 +32,40 @@ def test_forward_pairs_equals_the_layer_on_edge_features():
     send, recv = edge_index(fully_connected_edges(5))
     expected = layer(node_to_edge(x, send, recv))  # (K', B, S, E, out)
     torch.testing.assert_close(layer.forward_pairs(x, send, recv), expected)
+
+
+def _composed(messages, weights, norm):
+    typed = weights.movedim(-1, 0).unsqueeze(-1)
+    return (torch.nn.functional.elu(norm(messages)) * typed).sum(dim=0)
+
+
+def test_norm_elu_weighted_sum_matches_the_composition_in_values_and_gradients():
+    torch.manual_seed(0)
+    norm = torch.nn.LayerNorm(8).double()
+    with torch.no_grad():  # non-trivial affine weights, so their gradients are checked too
+        norm.weight.add_(0.3 * torch.randn(8, dtype=torch.float64))
+        norm.bias.add_(0.3 * torch.randn(8, dtype=torch.float64))
+    messages = torch.randn(3, 4, 5, 8, dtype=torch.float64, requires_grad=True)  # (K', B, E, H)
+    weights = torch.rand(4, 5, 3, dtype=torch.float64, requires_grad=True)  # (B, E, K')
+    out = norm_elu_weighted_sum(messages, weights, norm)
+    assert out.shape == (4, 5, 8)
+    grad = torch.randn_like(out)
+    params = (messages, weights, norm.weight, norm.bias)
+    fast = torch.autograd.grad(out, params, grad)
+    slow = torch.autograd.grad(_composed(messages, weights, norm), params, grad)
+    torch.testing.assert_close(out, _composed(messages, weights, norm))
+    for a, b in zip(fast, slow, strict=True):
+        torch.testing.assert_close(a, b)
+    assert torch.autograd.gradcheck(
+        lambda m, w: norm_elu_weighted_sum(m, w, norm), (messages[:, :2], weights[:2])
+    )
+
+
+def test_norm_elu_weighted_sum_broadcasts_weights_and_leaves_its_inputs_alone():
+    norm = torch.nn.LayerNorm(4)
+    messages = torch.randn(2, 3, 6, 4)
+    kept = messages.clone()
+    weights = torch.rand(1, 6, 2)  # one graph for all 3 samples
+    out = norm_elu_weighted_sum(messages, weights, norm)
+    torch.testing.assert_close(out, _composed(messages, weights.expand(3, 6, 2), norm))
+    assert torch.equal(messages, kept)  # the in-place ELU works on its own LayerNorm output

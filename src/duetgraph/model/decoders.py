@@ -22,7 +22,7 @@ from torch import Tensor, nn
 
 from duetgraph.model.gcn import GCNConv
 from duetgraph.model.graph import DancerPairs, edge_to_node, node_to_edge, relative_features
-from duetgraph.model.layers import TypedLinear
+from duetgraph.model.layers import TypedLinear, norm_elu_weighted_sum
 
 State = tuple[Tensor, ...]
 
@@ -333,8 +333,11 @@ class GraphRNNDecoder(nn.Module):
         c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
         h = torch.sigmoid(o) * torch.tanh(c)
         m = self.msg_fc.forward_pairs(h, send, recv, pairs)  # (K', B, E, H), = msg_fc(node_to_edge)
-        m = self.dropout(F.elu(self.msg_norm(m)))
-        m = weighted_messages(m, edges, self.skip_first)
+        if self.dropout.p > 0:  # called in eval mode too: sharded runs count dropout calls
+            m = weighted_messages(self.dropout(F.elu(self.msg_norm(m))), edges, self.skip_first)
+        else:  # the same in fewer passes over the messages
+            weights = edges[..., 1:] if self.skip_first else edges
+            m = norm_elu_weighted_sum(m, weights, self.msg_norm)  # (B, E, H)
         agg = edge_to_node(m, recv, x.shape[-2], reduce="mean", pairs=pairs)
         out = self.dropout(F.elu(self.out_gcn(torch.cat([h, agg], dim=-1), adj)))  # (B, N, H)
         pred = next_frame(x, self.out_fc(out), self.velocity_ratio, self.n_dims, self.readout)

@@ -1,4 +1,5 @@
-"""Building blocks of the encoders and decoders: NRI's MLP block and a per-edge-type linear layer."""
+"""Building blocks of the encoders and decoders: NRI's MLP block, a per-edge-type linear layer and
+the graph-recurrent decoder's message read-out with a hand-written backward."""
 
 from __future__ import annotations
 
@@ -135,3 +136,61 @@ class TypedLinear(nn.Module):
 
     def __repr__(self) -> str:
         return f"{self.__class__.__name__}(n_types={self.n_types}, {self.in_features}, {self.out_features})"
+
+
+class _NormEluWeightedSum(torch.autograd.Function):
+    """Σ_k w_k · ELU(LayerNorm(P_k)) with fewer passes over the (K', M, H) messages than autograd.
+
+    Autograd keeps the LayerNorm output, the ELU output and the weighted messages, and streams
+    each of them again in the backward pass. Here the ELU is applied in place and its backward
+    is taken from its output (ELU'(y) = z + 1 for y ≤ 0), the weighted sum accumulates type by
+    type into one (M, H) tensor, and the backward needs only P, the LayerNorm statistics and Z.
+    """
+
+    @staticmethod
+    def forward(ctx, P: Tensor, w: Tensor, gamma: Tensor, beta: Tensor, eps: float) -> Tensor:
+        H = P.shape[-1]
+        Y, mean, rstd = torch.native_layer_norm(P, [H], gamma, beta, eps)
+        Z = F.elu_(Y)  # Y is ours: no copy
+        out = Z[0] * w[0].unsqueeze(-1)
+        for k in range(1, Z.shape[0]):
+            out.addcmul_(Z[k], w[k].unsqueeze(-1))
+        ctx.save_for_backward(P, w, gamma, beta, mean, rstd, Z)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> tuple[Tensor | None, ...]:
+        P, w, gamma, beta, mean, rstd, Z = ctx.saved_tensors
+        grad_w = (Z * grad).sum(-1) if ctx.needs_input_grad[1] else None
+        grad_z = w.unsqueeze(-1) * grad  # (K', M, H)
+        grad_y = torch.ops.aten.elu_backward(grad_z, 1.0, 1.0, 1.0, True, Z)
+        wanted = [ctx.needs_input_grad[i] for i in (0, 2, 3)]  # P, gamma, beta
+        grad_p, grad_gamma, grad_beta = torch.ops.aten.native_layer_norm_backward(
+            grad_y, P, [P.shape[-1]], mean, rstd, gamma, beta, wanted
+        )
+        return grad_p, grad_w, grad_gamma, grad_beta, None
+
+
+def norm_elu_weighted_sum(messages: Tensor, weights: Tensor, norm: nn.LayerNorm) -> Tensor:
+    """`(F.elu(norm(messages)) * weights.movedim(-1, 0).unsqueeze(-1)).sum(0)`, faster.
+
+    Args:
+        messages: (K', ..., H) one pre-activation message per sending type, types first.
+        weights: (..., K') each message's edge-type weight.
+        norm: a LayerNorm over H with affine weights.
+
+    Returns:
+        (..., H). Same values and gradients as the composition (tested). Under autocast (which
+        chooses the precisions) and torch.compile (which fuses the composition itself) the
+        composition is used.
+    """
+    composed = torch.compiler.is_compiling() or torch.is_autocast_enabled(messages.device.type)
+    if composed or norm.weight is None:
+        typed = weights.movedim(-1, 0).unsqueeze(-1)
+        return (F.elu(norm(messages)) * typed).sum(dim=0)
+    K, H = messages.shape[0], messages.shape[-1]
+    lead = messages.shape[1:-1]
+    P = messages.reshape(K, -1, H)
+    w = weights.expand(*lead, K).reshape(-1, K).t().contiguous()  # (K', M)
+    out = _NormEluWeightedSum.apply(P, w, norm.weight, norm.bias, norm.eps)
+    return out.view(*lead, H)
