@@ -66,8 +66,10 @@ def worker(args: argparse.Namespace) -> None:
             dist=ctx,
             runtime=RuntimeOptions(precision=args.precision, compile=args.compile),
         )
-    finally:
-        shutdown(ctx)
+    except BaseException:
+        shutdown(ctx, meet=False)
+        raise
+    shutdown(ctx)
     if ctx.is_main:
         rows = result.history
         steady = rows[1:] or rows

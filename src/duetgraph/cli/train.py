@@ -227,8 +227,10 @@ def _train_duet(args: argparse.Namespace) -> int:
             dist=ctx,
             runtime=RuntimeOptions(precision=args.precision, compile=args.compile),
         )
-    finally:
-        shutdown(ctx)
+    except BaseException:
+        shutdown(ctx, meet=False)  # the other ranks may be stuck in a collective
+        raise
+    shutdown(ctx)
     if ctx.is_main:
         print(_summary(result, "KL", "valid_kl", ".3f"))
         print(f"next: duetgraph infer {paths[0]} --run {result.run_dir} -o strings.npz")
