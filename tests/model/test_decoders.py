@@ -69,3 +69,27 @@ def test_decoder_shapes(decoder):
     x = torch.randn(3, 7, 5, 4)
     out = model.decode(x, torch.softmax(torch.randn(3, 20, 4), -1))
     assert out.shape == (3, 6, 5, 4)
+
+
+@pytest.mark.parametrize("skip_first", [True, False])
+def test_graph_rnn_fused_readout_equals_autograds_in_predictions_and_gradients(skip_first):
+    torch.manual_seed(0)
+    model = NRIModel(
+        tiny_config(decoder="graph_rnn", n_edge_types=3, skip_first_edge_type=skip_first)
+    )
+    x = torch.randn(4, 6, 5, 4)
+    logits = torch.randn(4, 20, 3, requires_grad=True)
+    results = []
+    for fused in (True, False):
+        model.decoder.fused_readout = fused
+        model.zero_grad()
+        logits.grad = None
+        out = model.decode(x, torch.softmax(logits, -1))
+        out.square().sum().backward()
+        grads = [p.grad.clone() for p in model.decoder.parameters()]
+        results.append((out.detach(), logits.grad.clone(), grads))
+    (out_f, dl_f, g_f), (out_a, dl_a, g_a) = results
+    torch.testing.assert_close(out_f, out_a)
+    torch.testing.assert_close(dl_f, dl_a)
+    for a, b in zip(g_f, g_a, strict=True):
+        torch.testing.assert_close(a, b)

@@ -161,9 +161,9 @@ class _NormEluWeightedSum(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple[Tensor | None, ...]:
         P, w, gamma, beta, mean, rstd, Z = ctx.saved_tensors
-        grad_w = (Z * grad).sum(-1) if ctx.needs_input_grad[1] else None
-        grad_z = w.unsqueeze(-1) * grad  # (K', M, H)
-        grad_y = torch.ops.aten.elu_backward(grad_z, 1.0, 1.0, 1.0, True, Z)
+        grad_w = torch.linalg.vecdot(Z, grad) if ctx.needs_input_grad[1] else None  # (K', M)
+        grad_y = w.unsqueeze(-1) * grad  # (K', M, H), d loss / d Z, then in place d loss / d Y:
+        torch.ops.aten.elu_backward.grad_input(grad_y, 1.0, 1.0, 1.0, True, Z, grad_input=grad_y)
         wanted = [ctx.needs_input_grad[i] for i in (0, 2, 3)]  # P, gamma, beta
         grad_p, grad_gamma, grad_beta = torch.ops.aten.native_layer_norm_backward(
             grad_y, P, [P.shape[-1]], mean, rstd, gamma, beta, wanted
