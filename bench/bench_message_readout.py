@@ -21,12 +21,11 @@ from datetime import date
 
 import numpy as np
 import torch
+from bench_train_duet import PAPER_TYPES  # same folder
 
 from duetgraph.data.joints import select_joints
 from duetgraph.model.nri import NRIModel
 from duetgraph.train.duet import PAPER_JOINTS, duet_model_config, duet_run_config
-
-PAPER_TYPES = {"model__n_edge_types": 4, "model__edge_prior": (0.35, 0.25, 0.15, 0.25)}
 
 
 def step_times(n_types: int, batch: int, rounds: int, steps: int) -> dict[str, list[float]]:

@@ -63,7 +63,7 @@ class GCNConv(nn.Module):
             (..., N, C_out).
         """
         # (N, N) @ (..., N, C) broadcasts over leading dims; the node mixing runs on the narrower
-        # side of the weight (the decoder's gates: 70 → 256 channels, 2-4 % of a training step).
+        # side of the weight (the decoder's gates: 70 → 256 channels; 2-5 % of a K = 4 training step).
         if self.in_channels < self.out_channels:
             out = (adj @ x) @ self.weight
         else:
