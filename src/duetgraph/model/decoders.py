@@ -336,7 +336,9 @@ class GraphRNNDecoder(nn.Module):
         c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
         h = torch.sigmoid(o) * torch.tanh(c)
         m = self.msg_fc.forward_pairs(h, send, recv, pairs)  # (K', B, E, H), = msg_fc(node_to_edge)
-        if self.dropout.p > 0 or not self.fused_readout:  # eval mode too: sharded runs count calls
+        # Decided by p, not by training mode: sharded runs probe the dropout calls in eval mode
+        # and must then meet the same calls in training (distributed.probe_dropout_sites).
+        if self.dropout.p > 0 or not self.fused_readout:
             m = weighted_messages(self.dropout(F.elu(self.msg_norm(m))), edges, self.skip_first)
         else:  # the same in fewer passes over the messages
             weights = edges[..., 1:] if self.skip_first else edges

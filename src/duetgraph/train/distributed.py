@@ -146,10 +146,12 @@ def init_distributed(device: str = "cpu", timeout_min: float = 30.0) -> DistCont
 def shutdown(ctx: DistContext, meet: bool = True) -> None:
     """Leave the process group if `init_distributed` made it (no-op otherwise).
 
-    With `meet` all ranks wait for each other first: a rank that tore the group down while
-    another was still finishing aborted that one under gloo ("terminate called without an active
-    exception"; 5 of 37 runs of tests/train/test_distributed.py's two-process test, 0 of 22 with
-    the barrier). After an error on this rank pass meet=False: the others may never arrive.
+    With `meet` all ranks wait for each other first. Without it the two-process test
+    (tests/train/test_distributed.py) had a rank abort under gloo ("terminate called without an
+    active exception") in 5 of 37 launches, with it 0 of 22 on an idle machine; on a loaded
+    machine a rank still aborts now and then (2 of 24) at interpreter exit, after both ranks have
+    left the group and the run is written — cause not found. After an error on this rank pass
+    meet=False: the others may never arrive.
     """
     if ctx.owns_group and dist.is_initialized():
         if meet:
