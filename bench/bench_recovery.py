@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import shlex
 import tempfile
 import time
 from datetime import date
@@ -26,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from bench_string_information import baseline_recovery  # same folder
+from bench_train_physics import parse_sets  # same folder
 
 from duetgraph.analysis.recovery import recover_planted
 from duetgraph.data.joints import select_joints
@@ -52,6 +54,13 @@ def main() -> None:
     )
     parser.add_argument("--test-seeds", type=int, nargs="+", default=[1001, 1002, 1003])
     parser.add_argument("--compile", action="store_true", help="train with --compile (full body)")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="SECTION.KEY=VALUE",
+        help="any duet config field, value in TOML syntax (repeatable), e.g. train.lr_decay=0.96",
+    )
     parser.add_argument("--out", default=None, help="write the figures as JSON here")
     parser.add_argument(
         "--no-baseline", action="store_true", help="skip the linear Granger baseline"
@@ -68,6 +77,7 @@ def main() -> None:
         train__epochs=args.epochs,
         train__threads=args.threads,
         **({"train__batch_size": args.batch_size} if args.batch_size else {}),
+        **{f"{section}__{key}": value for (section, key), value in parse_sets(args.set).items()},
     )
     run_dir = Path(tempfile.mkdtemp(prefix="bench_recovery_")) / "run"
     t0, c0 = time.perf_counter(), time.process_time()
@@ -112,7 +122,8 @@ def main() -> None:
     print(f"reproduce: python bench/bench_recovery.py --minutes {args.minutes:g} "
           f"--epochs {args.epochs} --joints {args.joints} --rotations {args.rotations}"
           f"{' --compile' * args.compile}"
-          f"{f' --batch-size {args.batch_size}' * bool(args.batch_size)}")  # fmt: skip
+          f"{f' --batch-size {args.batch_size}' * bool(args.batch_size)}"
+          + "".join(f" --set {shlex.quote(item)}" for item in args.set))  # fmt: skip
 
 
 if __name__ == "__main__":
