@@ -21,7 +21,7 @@ from datetime import date
 
 import numpy as np
 import torch
-from bench_train_duet import PAPER_TYPES  # same folder
+from bench_train_duet import PAPER_MODEL, PAPER_TYPES  # same folder
 
 from duetgraph.data.joints import select_joints
 from duetgraph.model.nri import NRIModel
@@ -30,7 +30,7 @@ from duetgraph.train.duet import PAPER_JOINTS, duet_model_config, duet_run_confi
 
 def step_times(n_types: int, batch: int, rounds: int, steps: int) -> dict[str, list[float]]:
     """Milliseconds per training step, per round, with the fused and the composed read-out."""
-    overrides = PAPER_TYPES if n_types == 4 else {}
+    overrides = PAPER_TYPES if n_types == 4 else PAPER_MODEL
     selection = select_joints("smpl29", PAPER_JOINTS)
     model = NRIModel(duet_model_config(duet_run_config(**overrides), selection, 0.1))
     model.train()

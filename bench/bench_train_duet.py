@@ -8,9 +8,10 @@
 Figures (targets from the duet-model issue, 2 cores):
 - paper setting (6 joints, 8-frame windows, H = 64, K = 4) on a 41-minute duet at 10 fps with
   10x rotation augmentation: one epoch <= 60 s (the prior implementation: ~4 900 s + 640 s);
-  also timed with the duet default of two edge types (K = 2), for comparison;
+  also timed with two edge types (K = 2) for the paper's model and for the duet default (NRI's
+  MLP encoder and decoder with relative pair inputs), for comparison;
 - full 29 + 29 body (1 682 directed inter-dancer edges), same duet, no augmentation: one epoch
-  <= 10 minutes, with peak memory;
+  <= 10 minutes, with peak memory (the duet default model; `--full-model paper` for the paper's);
 - inference over a 10-minute duet: <= 30 s.
 Baseline measured in the same run: the same model fed one window at a time (batch size 1, as a
 per-sample loop would), timed on a few hundred windows and extrapolated to the epoch.
@@ -39,8 +40,18 @@ from duetgraph.train.infer import infer_strings
 from duetgraph.train.runtime import RuntimeOptions
 
 REFERENCE_EPOCH_S = 4900.0  # DESIGN.md §8: the prior implementation, 6 joints, per epoch
-# The paper's four edge types and prior (the duet default is two types with a sparse prior).
-PAPER_TYPES = {"model__n_edge_types": 4, "model__edge_prior": (0.35, 0.25, 0.15, 0.25)}
+# The paper's model (GCN encoder, graph-recurrent decoder; the duet default is NRI's MLP pair
+# with relative inputs) and its four edge types and prior (the default: two, sparse).
+PAPER_MODEL = {
+    "model__encoder": "gcn",
+    "model__decoder": "graph_rnn",
+    "model__pair_inputs": "concat",
+}
+PAPER_TYPES = {
+    **PAPER_MODEL,
+    "model__n_edge_types": 4,
+    "model__edge_prior": (0.35, 0.25, 0.15, 0.25),
+}
 
 
 def peak_rss_mb() -> float:
@@ -104,6 +115,12 @@ def main() -> None:
         "--full-batch-size", type=int, default=256, help="full body: windows per step"
     )
     parser.add_argument(
+        "--full-model",
+        choices=("default", "paper"),
+        default="default",
+        help="full body: the duet default model or the paper's (GCN, graph-recurrent decoder)",
+    )
+    parser.add_argument(
         "--compile",
         action="store_true",
         help="full body: also time an epoch with --compile (compiling counts in the epoch)",
@@ -127,7 +144,8 @@ def main() -> None:
         if args.only in (None, "paper"):
             for label, types in (
                 ("paper setting, K = 4", PAPER_TYPES),
-                ("duet default, K = 2", {}),
+                ("paper's model, K = 2", PAPER_MODEL),
+                ("duet default (MLP, relative inputs), K = 2", {}),
             ):
                 f = epoch_figure("paper", duet, types, tmp, args.threads, False, args.precision)
                 shutil.rmtree(tmp / "paper")
@@ -144,12 +162,14 @@ def main() -> None:
                 "data__joints": "all",
                 "data__n_rotations": 1,
                 "train__batch_size": args.full_batch_size,
+                **(PAPER_MODEL if args.full_model == "paper" else {}),
             }
             for compile_ in (False, True) if args.compile else (False,):
                 f = epoch_figure("full", duet, full, tmp, args.threads, compile_)
                 shutil.rmtree(tmp / "full")
                 print(
-                    f"full body (1682 edges), no augmentation, batch {args.full_batch_size}"
+                    f"full body (1682 edges), {args.full_model} model, no augmentation, "
+                    f"batch {args.full_batch_size}"
                     f"{', --compile' * compile_}: "
                     f"{f['samples']} samples, epoch {f['epoch_s']:.1f} s (target <= 600 s), "
                     f"{f['samples_per_s']:.0f} samples/s; batch-1 baseline "
@@ -172,7 +192,7 @@ def main() -> None:
         shutil.rmtree(tmp, ignore_errors=True)
     print("reproduce: python bench/bench_train_duet.py"
           f"{f' --only {args.only}' if args.only else ''} --threads {args.threads}"
-          f" --full-batch-size {args.full_batch_size}"
+          f" --full-batch-size {args.full_batch_size} --full-model {args.full_model}"
           f"{' --compile' * args.compile} --precision {args.precision}")  # fmt: skip
 
 
