@@ -4,10 +4,11 @@ import pytest
 import torch
 
 from duetgraph.errors import InputError, OutputError
+from duetgraph.model.nri import NRIModel
 from duetgraph.train import run as runfiles
 from duetgraph.train.checkpoint import load_checkpoint
 from duetgraph.train.config import apply_overrides
-from duetgraph.train.loop import HISTORY_COLUMNS, fit
+from duetgraph.train.loop import HISTORY_COLUMNS, fit, train_epoch
 
 TIMING = {"epoch_s", "cpu_s", "elapsed_s", "cpu_total_s"}
 
@@ -101,3 +102,40 @@ def test_run_folder_is_not_reused_without_a_flag(tmp_path):
     runfiles.prepare_run_dir(run, resume=False, overwrite=True)
     assert not (run / runfiles.METRICS_CSV).exists()
     assert (run / "notes.txt").read_text() == "mine"  # foreign files are kept
+
+
+@pytest.mark.parametrize("clip", [0.0, 1e-3])
+def test_grad_clip_bounds_the_gradient_each_step(
+    clip, springs_train_valid, tiny_run_config, model_config_for
+):
+    """After one Adam step, exp_avg = (1 - beta1) · the gradient that was applied."""
+    train, _, _ = springs_train_valid
+    rc = tiny_run_config(epochs=1, grad_clip=clip)
+    model = NRIModel(model_config_for(rc, train))
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    n = train.features.shape[0]
+    torch.manual_seed(0)  # dropout
+    train_epoch(
+        model,
+        optimizer,
+        train,
+        n_input_frames=model.config.n_input_frames,
+        batch_size=n,  # one step
+        beta=1.0,
+        device=torch.device("cpu"),
+        shuffle=torch.Generator().manual_seed(0),
+        gumbel=torch.Generator().manual_seed(1),
+        grad_clip=rc.train.grad_clip,
+    )
+    applied = torch.linalg.vector_norm(
+        torch.stack([torch.linalg.vector_norm(s["exp_avg"]) for s in optimizer.state.values()])
+    ) / (1 - 0.9)
+    if clip:
+        assert applied == pytest.approx(clip, rel=1e-4)  # the raw gradient is far larger
+    else:
+        assert applied > 1e-2
+
+
+def test_negative_grad_clip_is_refused(tiny_run_config):
+    with pytest.raises(InputError, match="grad_clip"):
+        tiny_run_config(grad_clip=-1.0)

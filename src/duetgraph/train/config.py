@@ -55,6 +55,9 @@ class TrainConfig:
         lr_decay_every: multiply the learning rate by `lr_decay` every this many epochs (NRI: 200);
             0 keeps it constant.
         lr_decay: the factor (NRI: 0.5).
+        grad_clip: rescale each step's gradient to this global L2 norm when it is larger (0: off,
+            NRI). A single batch with a near-collision of charged balls can otherwise throw a
+            run back by many epochs (bench/RESULTS.md).
         beta_start: KL weight β at epoch 0; it grows linearly to 1 over `beta_anneal_epochs`.
         beta_anneal_epochs: epochs until β = 1 (0: β = 1 throughout). Must not exceed `epochs`,
             so that β reaches 1.
@@ -73,6 +76,7 @@ class TrainConfig:
     lr: float = 5e-4
     lr_decay_every: int = 200
     lr_decay: float = 0.5
+    grad_clip: float = 0.0
     beta_start: float = 1.0
     beta_anneal_epochs: int = 0
     select_on: str = "nll"
@@ -93,6 +97,8 @@ class TrainConfig:
                 raise InputError(f"TrainConfig.{name} must be >= 0, got {getattr(self, name)}.")
         if self.lr <= 0 or not 0 < self.lr_decay <= 1:
             raise InputError("TrainConfig.lr must be > 0 and lr_decay in (0, 1].")
+        if not self.grad_clip >= 0:  # also refuses NaN
+            raise InputError(f"TrainConfig.grad_clip must be >= 0 (0: off), got {self.grad_clip}.")
         if not 0 <= self.beta_start <= 1:
             raise InputError(f"TrainConfig.beta_start must be in [0, 1], got {self.beta_start}.")
         if self.beta_anneal_epochs > self.epochs:
@@ -368,6 +374,7 @@ FLAGS: tuple[Flag, ...] = (
         "epochs between learning-rate decays (0: never)",
     ),
     Flag("--lr-decay", "train", "lr_decay", float, "learning-rate decay factor"),
+    Flag("--grad-clip", "train", "grad_clip", float, "largest gradient norm per step (0: off)"),
     Flag("--beta-start", "train", "beta_start", float, "KL weight at epoch 0 (annealed to 1)"),
     Flag(
         "--beta-anneal-epochs",

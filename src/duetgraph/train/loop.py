@@ -209,8 +209,11 @@ def train_epoch(
     desc: str = "",
     sharded: Sharded | None = None,
     runtime: RuntimeOptions | None = None,
+    grad_clip: float = 0.0,
 ) -> tuple[dict[str, float], int, bool]:
     """One pass over `data` in shuffled batches, or until `out_of_time()` after a batch.
+
+    `grad_clip` > 0 rescales each step's gradient to at most that global norm.
 
     With `sharded` (a data-parallel run) `batch_size` is the global batch: every rank cuts the
     same batches and trains on its slice (`DistContext.shard`); a last batch with fewer samples
@@ -255,6 +258,8 @@ def train_epoch(
             total = total * (b * ctx.world_size / B)
         optimizer.zero_grad(set_to_none=True)
         total.backward()
+        if grad_clip > 0:  # after DDP's all-reduce: every rank clips the same gradient
+            torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
         optimizer.step()
         seen += b
         sums["loss"] += losses["total"].item() * b
@@ -437,6 +442,7 @@ def fit(
                     desc=f"epoch {epoch + 1}/{tc.epochs}",
                     sharded=sharded,
                     runtime=runtime,
+                    grad_clip=tc.grad_clip,
                 )
                 val = validate(
                     model,
