@@ -5,12 +5,17 @@ import torch
 from torch.distributions import Categorical, kl_divergence
 
 from duetgraph.model import (
+    ModelConfig,
+    NRIModel,
     bone_length_loss,
     gaussian_nll,
     kl_categorical,
     kl_uniform,
+    laplace_nll,
     node_weights_from_parts,
 )
+
+from .helpers import tiny_config
 
 
 def test_kl_is_zero_at_the_prior_and_positive_elsewhere():
@@ -68,3 +73,38 @@ def test_node_weights_from_parts():
     assert w[1] == w[2] == 3 * w[0] and w[3] == w[0]
     with pytest.raises(ValueError):
         node_weights_from_parts(["head"], {"head": -1.0})
+
+
+def test_laplace_nll_counts_errors_by_size():
+    target = torch.zeros(2, 3, 4, 5)  # (B, T, N, F)
+    pred = torch.zeros_like(target)
+    pred[:, :, 1] = 2.0  # node 1 is off by 2 in every frame and feature
+    variance = 0.5  # b = sqrt(0.5 / 2) = 0.5
+    # per node: 15 elements of |2| / 0.5 → 60 for node 1; mean over B and N
+    torch.testing.assert_close(laplace_nll(pred, target, variance), torch.tensor(60.0 / 4))
+    torch.testing.assert_close(
+        laplace_nll(pred, target, variance, torch.tensor([0.0, 2.0, 0.0, 0.0])),
+        torch.tensor(120.0 / 4),
+    )
+    # Doubling an error doubles its Laplace term but quadruples its Gaussian one.
+    big = pred * 2
+    assert laplace_nll(big, target, variance) == 2 * laplace_nll(pred, target, variance)
+    assert gaussian_nll(big, target, variance) == 4 * gaussian_nll(pred, target, variance)
+
+
+def test_the_model_loss_uses_the_configured_likelihood():
+    torch.manual_seed(0)
+    gaussian = NRIModel(tiny_config())
+    laplace = NRIModel(tiny_config(likelihood="laplace"))
+    laplace.load_state_dict(gaussian.state_dict())
+    x = torch.randn(3, 6, 5, 4)
+    out = gaussian(x, generator=torch.Generator().manual_seed(1))
+    target, variance = x[:, 1:], gaussian.config.output_variance
+    torch.testing.assert_close(
+        laplace.loss(out, x)["nll"], laplace_nll(out.prediction, target, variance)
+    )
+    torch.testing.assert_close(
+        gaussian.loss(out, x)["nll"], gaussian_nll(out.prediction, target, variance)
+    )
+    stored = {k: v for k, v in tiny_config().to_dict().items() if k != "likelihood"}
+    assert ModelConfig.from_dict(stored).likelihood == "gaussian"  # older checkpoints

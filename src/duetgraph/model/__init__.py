@@ -26,6 +26,7 @@ from duetgraph.model.losses import (
     gaussian_nll,
     kl_categorical,
     kl_uniform,
+    laplace_nll,
     node_weights_from_parts,
 )
 from duetgraph.model.nri import NRIModel, NRIOutput
@@ -49,6 +50,7 @@ __all__ = [
     "edge_to_node",
     "fully_connected_edges",
     "gaussian_nll",
+    "laplace_nll",
     "gumbel_softmax",
     "kl_categorical",
     "kl_uniform",

@@ -17,9 +17,12 @@ EVAL_EDGES = ("sample", "argmax", "probs")
 KL_REDUCTIONS = ("edge", "node")
 READOUTS = ("residual", "kinematic")
 PAIR_INPUTS = ("concat", "relative")
+LIKELIHOODS = ("gaussian", "laplace")
 # Fields added after checkpoints were first written: a stored config without them gets the
 # default, which is the behaviour those checkpoints were trained with.
-ADDED_FIELDS = frozenset({"kl_reduction", "readout", "train_decoder_frames", "pair_inputs"})
+ADDED_FIELDS = frozenset(
+    {"kl_reduction", "readout", "train_decoder_frames", "pair_inputs", "likelihood"}
+)
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,9 @@ class ModelConfig:
             "probs" (the softmax posterior, deterministic).
         n_pred_steps: the decoder sees ground truth every n_pred_steps frames and its own
             predictions in between (NRI: 10), so copying the last frame is not enough.
-        output_variance: variance of the Gaussian reconstruction likelihood (NRI: 5e-5).
+        output_variance: variance of the reconstruction likelihood (NRI: 5e-5).
+        likelihood: "gaussian" (NRI) or "laplace" — the same variance, errors counted by size
+            instead of squared (`losses.laplace_nll`).
         kl_reduction: how the KL term is reduced over edges: "edge" averages it over the E
             latent edges (DESIGN.md §6); "node" sums it over edges and divides by N, as NRI's
             code does (E / N times heavier: 4× on 5 balls, N - 1 in general).
@@ -107,6 +112,7 @@ class ModelConfig:
     readout: str = "residual"
     train_decoder_frames: int = 0
     pair_inputs: str = "concat"
+    likelihood: str = "gaussian"
 
     def __post_init__(self) -> None:
         # Store plain Python types: numpy scalars become int/float, lists (from JSON or TOML)
@@ -158,6 +164,10 @@ class ModelConfig:
             raise ValueError(
                 "ModelConfig.pair_inputs 'relative' is implemented for the mlp encoder and mlp "
                 f"decoder, not {self.encoder!r} / {self.decoder!r}; use pair_inputs 'concat'"
+            )
+        if self.likelihood not in LIKELIHOODS:
+            raise ValueError(
+                f"ModelConfig.likelihood must be one of {LIKELIHOODS}, got {self.likelihood!r}"
             )
         if self.kl_reduction not in KL_REDUCTIONS:
             raise ValueError(

@@ -31,6 +31,28 @@ def gaussian_nll(
         Scalar: Σ_{t,f} (pred − target)² / (2σ²), averaged over B and N (NRI's reduction).
     """
     per_node = ((pred - target) ** 2).sum(dim=(1, 3)) / (2 * variance)  # (B, N)
+    return _mean_over_nodes(per_node, node_weights)
+
+
+def laplace_nll(
+    pred: Tensor, target: Tensor, variance: float, node_weights: Tensor | None = None
+) -> Tensor:
+    """Negative log-likelihood of target under a Laplace(pred, b) of the given variance.
+
+    b = √(variance / 2). Each error counts in proportion to its size rather than its square, so
+    a few large errors (two charged balls nearly colliding) weigh less against many small ones
+    (the weak far-field forces that tell the edge types apart), see bench/RESULTS.md.
+
+    Args and reduction: as `gaussian_nll`.
+
+    Returns:
+        Scalar: Σ_{t,f} |pred − target| / b, averaged over B and N.
+    """
+    per_node = (pred - target).abs().sum(dim=(1, 3)) / math.sqrt(variance / 2)  # (B, N)
+    return _mean_over_nodes(per_node, node_weights)
+
+
+def _mean_over_nodes(per_node: Tensor, node_weights: Tensor | None) -> Tensor:
     if node_weights is not None:
         per_node = per_node * node_weights.to(per_node)
     return per_node.mean()

@@ -324,6 +324,14 @@ FLAGS: tuple[Flag, ...] = (
     Flag("--dropout", "model", "dropout", float, "dropout probability"),
     Flag("--tau", "model", "tau", float, "Gumbel-softmax temperature"),
     Flag(
+        "--likelihood",
+        "model",
+        "likelihood",
+        str,
+        "reconstruction likelihood",
+        ("gaussian", "laplace"),
+    ),
+    Flag(
         "--output-variance",
         "model",
         "output_variance",
