@@ -27,7 +27,7 @@ from typing import Any
 
 from duetgraph.data.physics import PhysicsDataConfig
 from duetgraph.errors import InputError
-from duetgraph.model.config import ModelConfig
+from duetgraph.model.config import LIKELIHOODS, ModelConfig
 
 SELECT_ON = ("nll", "loss")
 # ModelConfig fields that are set from the data set, never from a config file or flag.
@@ -56,8 +56,8 @@ class TrainConfig:
             0 keeps it constant.
         lr_decay: the factor (NRI: 0.5).
         grad_clip: rescale each step's gradient to this global L2 norm when it is larger (0: off,
-            NRI). A single batch with a near-collision of charged balls can otherwise throw a
-            run back by many epochs (bench/RESULTS.md).
+            NRI): a guard against single-batch spikes (on charged-5 the norm reaches 2e6 in the
+            first steps against ~35 000 later; bench/RESULTS.md).
         beta_start: KL weight β at epoch 0; it grows linearly to 1 over `beta_anneal_epochs`.
         beta_anneal_epochs: epochs until β = 1 (0: β = 1 throughout). Must not exceed `epochs`,
             so that β reaches 1.
@@ -329,14 +329,14 @@ FLAGS: tuple[Flag, ...] = (
         "likelihood",
         str,
         "reconstruction likelihood",
-        ("gaussian", "laplace"),
+        LIKELIHOODS,
     ),
     Flag(
         "--output-variance",
         "model",
         "output_variance",
         float,
-        "variance of the Gaussian likelihood",
+        "variance of the reconstruction likelihood",
     ),
     Flag(
         "--kl-reduction",
