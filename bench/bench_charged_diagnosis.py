@@ -43,8 +43,8 @@ def supervised(data_dir: str, minutes: float, valid_sims: int) -> list[tuple[flo
     send, recv = edge_index(edges)
     x_train, y_train = train.features, train.edge_labels(edges)
     x_valid, y_valid = valid.features, valid.edge_labels(edges)
-    T = x_train.shape[1]
-    encoder = MLPEncoder(T * 4, 64, 2, relative_dims=2, n_frames=T)
+    _, T, _, n_features = x_train.shape
+    encoder = MLPEncoder(T * n_features, 64, 2, relative_dims=2, n_frames=T)
     optimizer = torch.optim.Adam(encoder.parameters(), lr=1e-3)
     generator = torch.Generator().manual_seed(0)
     curve: list[tuple[float, float]] = []

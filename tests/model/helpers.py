@@ -1,6 +1,8 @@
 """Tiny configurations shared by the model tests."""
 
-from duetgraph.model import ModelConfig, fully_connected_edges
+import torch
+
+from duetgraph.model import ModelConfig, NRIModel, fully_connected_edges
 
 ENCODERS = ("mlp", "gcn")
 DECODERS = ("mlp", "rnn", "graph_rnn")
@@ -22,3 +24,14 @@ def tiny_config(encoder="mlp", decoder="mlp", **overrides):
     )
     base.update(overrides)
     return ModelConfig(**base)
+
+
+def twin_models_and_output(**overrides):
+    """A tiny model, a second one with `overrides` and the same weights, an input and the first
+    model's output on it: for comparing how the two score the same prediction."""
+    torch.manual_seed(0)
+    base = NRIModel(tiny_config())
+    other = NRIModel(tiny_config(**overrides))
+    other.load_state_dict(base.state_dict())
+    x = torch.randn(3, 6, 5, 4)
+    return base, other, x, base(x, generator=torch.Generator().manual_seed(1))

@@ -6,16 +6,11 @@ import torch
 from duetgraph.model import ModelConfig, NRIModel, bipartite_edges
 from duetgraph.model.losses import kl_categorical
 
-from .helpers import tiny_config
+from .helpers import tiny_config, twin_models_and_output
 
 
 def test_node_reduction_is_nri_sum_over_edges_divided_by_nodes():
-    torch.manual_seed(0)
-    edge = NRIModel(tiny_config())
-    node = NRIModel(tiny_config(kl_reduction="node"))
-    node.load_state_dict(edge.state_dict())
-    x = torch.randn(3, 6, 5, 4)
-    out = edge(x, generator=torch.Generator().manual_seed(1))
+    edge, node, x, out = twin_models_and_output(kl_reduction="node")
     kl_edge, kl_node = edge.loss(out, x)["kl"], node.loss(out, x)["kl"]
     # NRI's kl_categorical: sum over batch, edges and types, divided by batch · nodes.
     q = out.probs

@@ -6,7 +6,6 @@ from torch.distributions import Categorical, kl_divergence
 
 from duetgraph.model import (
     ModelConfig,
-    NRIModel,
     bone_length_loss,
     gaussian_nll,
     kl_categorical,
@@ -15,7 +14,7 @@ from duetgraph.model import (
     node_weights_from_parts,
 )
 
-from .helpers import tiny_config
+from .helpers import tiny_config, twin_models_and_output
 
 
 def test_kl_is_zero_at_the_prior_and_positive_elsewhere():
@@ -93,12 +92,7 @@ def test_laplace_nll_counts_errors_by_size():
 
 
 def test_the_model_loss_uses_the_configured_likelihood():
-    torch.manual_seed(0)
-    gaussian = NRIModel(tiny_config())
-    laplace = NRIModel(tiny_config(likelihood="laplace"))
-    laplace.load_state_dict(gaussian.state_dict())
-    x = torch.randn(3, 6, 5, 4)
-    out = gaussian(x, generator=torch.Generator().manual_seed(1))
+    gaussian, laplace, x, out = twin_models_and_output(likelihood="laplace")
     target, variance = x[:, 1:], gaussian.config.output_variance
     torch.testing.assert_close(
         laplace.loss(out, x)["nll"], laplace_nll(out.prediction, target, variance)

@@ -31,3 +31,4 @@ def test_fast_charged_preset_is_the_laplace_recipe():
     mc = physics_model_config(cfg, n_nodes=5, n_frames=49)
     assert (mc.likelihood, mc.pair_inputs, mc.n_hidden) == ("laplace", "relative", 64)
     assert not mc.skip_first_edge_type and not mc.hard  # charged: both types interact
+    assert cfg.data.max_valid_sims == 2000  # validates as the measured run did
