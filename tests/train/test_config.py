@@ -80,6 +80,11 @@ def test_presets_hold_nri_defaults():
 def test_schedules():
     tc = TrainConfig(epochs=500, lr=1e-3, lr_decay_every=200, lr_decay=0.5)
     assert [tc.lr_at(e) for e in (0, 199, 200, 399, 400)] == [1e-3, 1e-3, 5e-4, 5e-4, 2.5e-4]
+    tc = TrainConfig(lr=2e-3, lr_decay_every=1, lr_decay=0.5, lr_min=3e-4)
+    assert [tc.lr_at(e) for e in range(5)] == [2e-3, 1e-3, 5e-4, 3e-4, 3e-4]
+    for bad in (-1e-4, 3e-3, float("nan")):
+        with pytest.raises(InputError, match="lr_min"):
+            TrainConfig(lr=2e-3, lr_min=bad)
     tc = TrainConfig(epochs=10, beta_start=0.2, beta_anneal_epochs=4)
     assert [tc.beta_at(e) for e in range(6)] == pytest.approx([0.2, 0.4, 0.6, 0.8, 1.0, 1.0])
     with pytest.raises(InputError, match="never reach 1"):

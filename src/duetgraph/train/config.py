@@ -55,6 +55,8 @@ class TrainConfig:
         lr_decay_every: multiply the learning rate by `lr_decay` every this many epochs (NRI: 200);
             0 keeps it constant.
         lr_decay: the factor (NRI: 0.5).
+        lr_min: the decay stops at this learning rate (0: no floor); a fast schedule can decay
+            to NRI's 5e-4 and hold it there.
         grad_clip: rescale each step's gradient to this global L2 norm when it is larger (0: off,
             NRI): a guard against single-batch spikes (on charged-5 the norm reaches 2e6 in the
             first steps against ~35 000 later; bench/RESULTS.md).
@@ -76,6 +78,7 @@ class TrainConfig:
     lr: float = 5e-4
     lr_decay_every: int = 200
     lr_decay: float = 0.5
+    lr_min: float = 0.0
     grad_clip: float = 0.0
     beta_start: float = 1.0
     beta_anneal_epochs: int = 0
@@ -97,6 +100,11 @@ class TrainConfig:
                 raise InputError(f"TrainConfig.{name} must be >= 0, got {getattr(self, name)}.")
         if self.lr <= 0 or not 0 < self.lr_decay <= 1:
             raise InputError("TrainConfig.lr must be > 0 and lr_decay in (0, 1].")
+        if not 0 <= self.lr_min <= self.lr:  # also refuses NaN
+            raise InputError(
+                f"TrainConfig.lr_min must be between 0 (no floor) and lr ({self.lr}), "
+                f"got {self.lr_min}."
+            )
         if not self.grad_clip >= 0:  # also refuses NaN
             raise InputError(f"TrainConfig.grad_clip must be >= 0 (0: off), got {self.grad_clip}.")
         if not 0 <= self.beta_start <= 1:
@@ -114,10 +122,10 @@ class TrainConfig:
             raise InputError("TrainConfig time and CPU limits must be >= 0 (0: no limit).")
 
     def lr_at(self, epoch: int) -> float:
-        """Learning rate of 0-based `epoch` (step decay)."""
+        """Learning rate of 0-based `epoch` (step decay, held at `lr_min`)."""
         if self.lr_decay_every <= 0:
             return self.lr
-        return self.lr * self.lr_decay ** (epoch // self.lr_decay_every)
+        return max(self.lr * self.lr_decay ** (epoch // self.lr_decay_every), self.lr_min)
 
     def beta_at(self, epoch: int) -> float:
         """KL weight β of 0-based `epoch`; 1 from epoch `beta_anneal_epochs` on."""
@@ -382,6 +390,7 @@ FLAGS: tuple[Flag, ...] = (
         "epochs between learning-rate decays (0: never)",
     ),
     Flag("--lr-decay", "train", "lr_decay", float, "learning-rate decay factor"),
+    Flag("--lr-min", "train", "lr_min", float, "the decay stops at this learning rate (0: none)"),
     Flag("--grad-clip", "train", "grad_clip", float, "largest gradient norm per step (0: off)"),
     Flag("--beta-start", "train", "beta_start", float, "KL weight at epoch 0 (annealed to 1)"),
     Flag(
