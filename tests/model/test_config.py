@@ -67,7 +67,7 @@ def test_missing_key_raises():
         (dict(dropout=1.0), "dropout"),
         (dict(n_dims=7), "n_dims"),
         (dict(eval_edges="mean"), "eval_edges"),
-        (dict(likelihood="cauchy"), "likelihood"),
+        (dict(likelihood="student"), "likelihood"),
         (dict(symmetric=True, latent_edges=((0, 2), (2, 0))), "symmetric"),
     ],
 )

@@ -7,6 +7,7 @@ from torch.distributions import Categorical, kl_divergence
 from duetgraph.model import (
     ModelConfig,
     bone_length_loss,
+    cauchy_nll,
     gaussian_nll,
     kl_categorical,
     kl_uniform,
@@ -91,12 +92,31 @@ def test_laplace_nll_counts_errors_by_size():
     assert gaussian_nll(big, target, variance) == 4 * gaussian_nll(pred, target, variance)
 
 
-def test_the_model_loss_uses_the_configured_likelihood():
-    gaussian, laplace, x, out = twin_models_and_output(likelihood="laplace")
-    target, variance = x[:, 1:], gaussian.config.output_variance
+def test_cauchy_nll_counts_errors_by_their_logarithm():
+    target = torch.zeros(2, 3, 4, 5)  # (B, T, N, F)
+    pred = torch.zeros_like(target)
+    pred[:, :, 1] = 3.0  # node 1 is off by 3 = 3γ in every frame and feature
+    variance = 1.0
+    # per node: 15 elements of log(1 + 9) for node 1; mean over B and N
+    expected = torch.tensor(15 * math.log(10.0) / 4)
+    torch.testing.assert_close(cauchy_nll(pred, target, variance), expected)
     torch.testing.assert_close(
-        laplace.loss(out, x)["nll"], laplace_nll(out.prediction, target, variance)
+        cauchy_nll(pred, target, variance, torch.tensor([0.0, 2.0, 0.0, 0.0])), 2 * expected
     )
+    # Far beyond γ, halving an error gains about the same whatever its size.
+    gains = [
+        cauchy_nll(pred * s, target, variance) - cauchy_nll(pred * s / 2, target, variance)
+        for s in (100.0, 1000.0)
+    ]
+    torch.testing.assert_close(gains[0], gains[1], rtol=1e-3, atol=0)
+    assert gains[0] == pytest.approx(15 * math.log(4.0) / 4, rel=1e-3)
+
+
+@pytest.mark.parametrize("name,nll", [("laplace", laplace_nll), ("cauchy", cauchy_nll)])
+def test_the_model_loss_uses_the_configured_likelihood(name, nll):
+    gaussian, other, x, out = twin_models_and_output(likelihood=name)
+    target, variance = x[:, 1:], gaussian.config.output_variance
+    torch.testing.assert_close(other.loss(out, x)["nll"], nll(out.prediction, target, variance))
     torch.testing.assert_close(
         gaussian.loss(out, x)["nll"], gaussian_nll(out.prediction, target, variance)
     )

@@ -23,6 +23,7 @@ from duetgraph.model.graph import (
 from duetgraph.model.gumbel import gumbel_softmax
 from duetgraph.model.losses import (
     bone_length_loss,
+    cauchy_nll,
     gaussian_nll,
     kl_categorical,
     kl_uniform,
@@ -51,6 +52,7 @@ __all__ = [
     "fully_connected_edges",
     "gaussian_nll",
     "laplace_nll",
+    "cauchy_nll",
     "gumbel_softmax",
     "kl_categorical",
     "kl_uniform",

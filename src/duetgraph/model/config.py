@@ -17,7 +17,7 @@ EVAL_EDGES = ("sample", "argmax", "probs")
 KL_REDUCTIONS = ("edge", "node")
 READOUTS = ("residual", "kinematic")
 PAIR_INPUTS = ("concat", "relative")
-LIKELIHOODS = ("gaussian", "laplace")
+LIKELIHOODS = ("gaussian", "laplace", "cauchy")
 # Fields added after checkpoints were first written: a stored config without them gets the
 # default, which is the behaviour those checkpoints were trained with.
 ADDED_FIELDS = frozenset(
@@ -55,8 +55,9 @@ class ModelConfig:
         n_pred_steps: the decoder sees ground truth every n_pred_steps frames and its own
             predictions in between (NRI: 10), so copying the last frame is not enough.
         output_variance: variance of the reconstruction likelihood (NRI: 5e-5).
-        likelihood: "gaussian" (NRI) or "laplace" — the same variance, errors counted by size
-            instead of squared (`losses.laplace_nll`).
+        likelihood: "gaussian" (NRI), "laplace" — the same variance, errors counted by size
+            instead of squared (`losses.laplace_nll`) — or "cauchy" — by the logarithm of their
+            size (`losses.cauchy_nll`, scale² = output_variance).
         kl_reduction: how the KL term is reduced over edges: "edge" averages it over the E
             latent edges (DESIGN.md §6); "node" sums it over edges and divides by N, as NRI's
             code does (E / N times heavier: 4× on 5 balls, N - 1 in general).

@@ -52,6 +52,27 @@ def laplace_nll(
     return _mean_over_nodes(per_node, node_weights)
 
 
+def cauchy_nll(
+    pred: Tensor, target: Tensor, variance: float, node_weights: Tensor | None = None
+) -> Tensor:
+    """Negative log-likelihood of target under a Cauchy(pred, γ) with γ² = variance, no constant.
+
+    Each error counts by its logarithm once it is larger than γ: halving an error gains the same
+    whatever its size, so the near-collisions of a few charged balls weigh still less than under
+    `laplace_nll` against the many small errors that weak far-field forces leave.
+
+    Args and reduction: as `gaussian_nll`.
+
+    Returns:
+        Scalar: Σ_{t,f} log(1 + (pred − target)² / γ²), averaged over B and N.
+    """
+    per_node = torch.log1p((pred - target) ** 2 / variance).sum(dim=(1, 3))  # (B, N)
+    return _mean_over_nodes(per_node, node_weights)
+
+
+LIKELIHOOD_NLL = {"gaussian": gaussian_nll, "laplace": laplace_nll, "cauchy": cauchy_nll}
+
+
 def _mean_over_nodes(per_node: Tensor, node_weights: Tensor | None) -> Tensor:
     if node_weights is not None:
         per_node = per_node * node_weights.to(per_node)

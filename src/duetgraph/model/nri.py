@@ -24,7 +24,7 @@ from duetgraph.model.encoders import GCNEncoder, MLPEncoder
 from duetgraph.model.gcn import normalized_adjacency
 from duetgraph.model.graph import dancer_pairs, edge_index
 from duetgraph.model.gumbel import gumbel_softmax
-from duetgraph.model.losses import bone_length_loss, gaussian_nll, kl_categorical, laplace_nll
+from duetgraph.model.losses import LIKELIHOOD_NLL, bone_length_loss, kl_categorical
 
 DECODERS = {"mlp": MLPDecoder, "rnn": RNNDecoder, "graph_rnn": GraphRNNDecoder}
 
@@ -206,7 +206,7 @@ class NRIModel(nn.Module):
             node_weights: optional (N,) per-node weights of the reconstruction (body parts).
 
         Returns:
-            "nll": `gaussian_nll` (or `laplace_nll`, config.likelihood) with
+            "nll": `gaussian_nll` (or the config.likelihood of `LIKELIHOOD_NLL`) with
                 config.output_variance — summed over frames and features, averaged over samples
                 and nodes.
             "kl": `kl_categorical` against the prior — summed over types, averaged over samples
@@ -219,8 +219,7 @@ class NRIModel(nn.Module):
         """
         c = self.config
         target = x[:, 1 : 1 + out.prediction.shape[1]]  # fewer frames with train_decoder_frames
-        likelihood = laplace_nll if c.likelihood == "laplace" else gaussian_nll
-        nll = likelihood(out.prediction, target, c.output_variance, node_weights)
+        nll = LIKELIHOOD_NLL[c.likelihood](out.prediction, target, c.output_variance, node_weights)
         kl = kl_categorical(out.probs, self.log_prior, F.log_softmax(out.logits, dim=-1))
         if c.kl_reduction == "node":  # NRI: summed over edges, divided by the nodes
             kl = kl * (out.probs.shape[-2] / c.n_nodes)
