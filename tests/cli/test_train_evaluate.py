@@ -59,6 +59,16 @@ def test_train_resume_evaluate(tmp_path, capsys):
     assert set(metrics["mse"]) == {"1", "10", "20"}
     assert metrics["mse_static"]["20"] > metrics["mse_static"]["1"]
 
+    # the box-averaged evaluation has its own file and leaves the plain one as it was
+    before = (run / "metrics_test.json").read_text()
+    assert main(["evaluate", str(run), "--data", str(data), "--box-symmetries"]) == 0
+    assert "averaged over 8 symmetries" in capsys.readouterr().out
+    boxed = json.loads((run / "metrics_test_box8.json").read_text())
+    assert boxed["n_symmetries"] == 8 and boxed["n_samples"] == 16
+    assert (run / "metrics_test.json").read_text() == before
+    assert main(["evaluate", str(run), "--duet", str(data), "--box-symmetries"]) == 2
+    assert "--box-symmetries is for physics runs" in capsys.readouterr().err
+
     # without --data, evaluate finds the folder the run was trained on
     assert main(["evaluate", str(run), "--split", "valid", "--checkpoint", "last"]) == 0
     assert json.loads((run / "metrics_valid.json").read_text())["n_samples"] == 16

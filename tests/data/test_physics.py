@@ -1,13 +1,19 @@
+import dataclasses
+
 import numpy as np
 import pytest
+import torch
 
 from duetgraph.data.physics import (
+    SQUARE_SYMMETRIES,
     PhysicsNormalisation,
     edge_labels,
     load_physics_split,
     physics_features,
+    transform_features,
 )
 from duetgraph.errors import InputError
+from duetgraph.sim.charged import ChargedConfig, integrate_charged, sample_charged_initial
 
 
 def arrays(S=4, T=6, n=3, seed=0, scale=1.0):
@@ -82,3 +88,49 @@ def test_load_split_from_nri_files(tmp_path):
     assert len(valid) == 2 and same is stats
     with pytest.raises(InputError, match="train statistics"):
         load_physics_split(tmp_path, "springs3", "valid")
+
+
+def test_square_symmetries_are_the_eight_turns_and_mirrors_of_the_box():
+    mats = [np.array(m) for m in SQUARE_SYMMETRIES]
+    assert len({m.tobytes() for m in mats}) == 8
+    assert any((m == np.eye(2)).all() for m in mats)
+    for a in mats:
+        assert (a @ a.T == np.eye(2)).all()  # orthogonal: lengths and the box are kept
+        for b in mats:  # closed under composition: a group
+            assert any((a @ b == c).all() for c in mats)
+
+
+@pytest.mark.parametrize("m", SQUARE_SYMMETRIES)
+def test_transformed_features_are_the_features_of_the_transformed_motion(m):
+    loc, vel, _ = arrays(scale=1.0)
+    loc, vel = loc + 0.7, vel - 0.1  # train ranges not centred on zero
+    stats = PhysicsNormalisation.from_train(loc, vel)
+    turn = lambda a: np.einsum("ij,stjn->stin", np.array(m, dtype=float), a)  # noqa: E731
+    want = physics_features(turn(loc), turn(vel), stats)
+    got = transform_features(torch.tensor(physics_features(loc, vel, stats)), m, stats)
+    assert got.dtype == torch.float32
+    np.testing.assert_allclose(got.numpy(), want, atol=2e-6)
+
+
+@pytest.mark.parametrize("m", SQUARE_SYMMETRIES[1:])
+def test_the_charged_box_physics_is_unchanged_by_each_symmetry(m):
+    """Walls at ±5 and the per-component force clip are kept by exactly these 8 maps."""
+    config = ChargedConfig(n_balls=4, n_steps=1200, sample_every=100, box_size=1.5)  # walls hit
+    initial = sample_charged_initial(6, np.random.default_rng(3), config)
+    R = np.array(m, dtype=float)
+    turned = dataclasses.replace(
+        initial,
+        positions=np.einsum("ij,sjn->sin", R, initial.positions),
+        velocities=np.einsum("ij,sjn->sin", R, initial.velocities),
+    )
+    a, b = integrate_charged(initial, config), integrate_charged(turned, config)
+    np.testing.assert_allclose(np.einsum("ij,stjn->stin", R, a.positions), b.positions, atol=1e-9)
+    np.testing.assert_array_equal(a.edges, b.edges)
+
+
+def test_transform_features_checks_its_arguments():
+    stats = PhysicsNormalisation(-1.0, 1.0, -1.0, 1.0)
+    with pytest.raises(ValueError, match="2×2"):
+        transform_features(torch.zeros(2, 3, 4), [[1, 0, 0]], stats)
+    with pytest.raises(ValueError, match="x, y, vx, vy"):
+        transform_features(torch.zeros(2, 3, 6), SQUARE_SYMMETRIES[0], stats)

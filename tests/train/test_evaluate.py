@@ -1,11 +1,14 @@
+from functools import partial
+
 import numpy as np
 import pytest
 import torch
 
+from duetgraph.data.physics import SQUARE_SYMMETRIES, PhysicsNormalisation, transform_features
 from duetgraph.model.config import ModelConfig
 from duetgraph.model.graph import fully_connected_edges
 from duetgraph.model.nri import NRIModel
-from duetgraph.train.evaluate import edge_metrics, evaluate_samples
+from duetgraph.train.evaluate import averaged_logits, edge_metrics, evaluate_samples
 
 
 def test_edge_metrics_with_swapped_type_labels():
@@ -68,3 +71,33 @@ def test_model_mse_is_the_decoders_rollout():
     want = ((pred - x[:, 7:12]) ** 2).mean(dim=(0, 2, 3))
     assert r["mse"]["5"] == pytest.approx(float(want[4]), rel=1e-5)
     assert r["mse"]["1"] == pytest.approx(float(want[0]), rel=1e-5)
+
+
+def box_symmetries(stats):
+    return [partial(transform_features, matrix=m, stats=stats) for m in SQUARE_SYMMETRIES]
+
+
+def test_the_averaged_posterior_is_the_same_for_every_turn_and_mirror_of_the_input():
+    model = tiny_model(T_in=6)
+    stats = PhysicsNormalisation(-3.0, 4.0, -2.0, 2.5)  # ranges not centred on zero
+    x = uniform_motion(T=6) * 0.3
+    symmetries = box_symmetries(stats)
+    with torch.no_grad():
+        base = averaged_logits(model, x, symmetries)
+        for turn in symmetries[1:]:
+            turned = turn(x)
+            assert not torch.allclose(model.encode(turned), model.encode(x), atol=1e-3)
+            torch.testing.assert_close(averaged_logits(model, turned, symmetries), base)
+        # the average is a probability: its exponentials sum to one over the types
+        torch.testing.assert_close(base.exp().sum(-1), torch.ones(base.shape[:-1]))
+
+
+def test_one_identity_symmetry_evaluates_like_the_plain_model():
+    model = tiny_model(T_in=6)
+    x, labels = uniform_motion(T=30), torch.randint(0, 2, (5, 6))
+    plain = evaluate_samples(model, x, labels, seed=1)
+    same = evaluate_samples(model, x, labels, seed=1, symmetries=[lambda t: t])
+    assert plain["n_symmetries"] == 1 and same["n_symmetries"] == 1
+    for key in ("edge_accuracy", "auroc", "nll", "kl"):
+        assert same[key] == pytest.approx(plain[key], rel=1e-5), key
+    assert same["mse"] == pytest.approx(plain["mse"], rel=1e-5)

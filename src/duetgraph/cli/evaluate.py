@@ -1,9 +1,11 @@
 """`duetgraph evaluate`: metrics of a trained run on held-out data, as a table and JSON.
 
     duetgraph evaluate runs/springs/ [--data data/] [--split test] [--checkpoint best]
+                       [--box-symmetries]
 
-Writes `RUN_DIR/metrics_{split}.json` (`metrics_duet.json` with --duet) atomically; an earlier
-evaluation of the same split is replaced only with --overwrite.
+Writes `RUN_DIR/metrics_{split}.json` (`metrics_{split}_box8.json` with --box-symmetries,
+`metrics_duet.json` with --duet) atomically; an earlier evaluation of the same kind is replaced
+only with --overwrite.
 """
 
 from __future__ import annotations
@@ -33,6 +35,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--seed", type=int, default=0, help="seed of the decoder's edge samples")
     p.add_argument("--device", default="cpu")
+    p.add_argument(
+        "--box-symmetries",
+        action="store_true",
+        help="physics runs: average the edge posterior over the 8 turns and mirrors of the square "
+        "box (8 encoder passes; the graph of a turned simulation is the same graph)",
+    )
     p.add_argument("--overwrite", action="store_true", help="replace an earlier evaluation")
     p.set_defaults(func=run)
 
@@ -40,8 +48,17 @@ def register(sub: argparse._SubParsersAction) -> None:
 def metrics_path(args: argparse.Namespace) -> Path:
     """The file this evaluation writes, checked before any work (see --overwrite)."""
     from duetgraph.atomic import check_not_input, check_writable
+    from duetgraph.errors import InputError
+    from duetgraph.train.run import metrics_json_name
 
-    name = "metrics_duet.json" if args.duet is not None else f"metrics_{args.split}.json"
+    if args.duet is not None and args.box_symmetries:
+        raise InputError(
+            "--box-symmetries is for physics runs (a square box); leave it out with --duet."
+        )
+    if args.duet is not None:
+        name = "metrics_duet.json"
+    else:
+        name = metrics_json_name(args.split, args.box_symmetries)
     path = Path(args.run_dir) / name
     check_not_input([path], [args.duet])
     if Path(args.run_dir).is_dir():  # a missing run folder gets the reader's message instead
@@ -50,7 +67,7 @@ def metrics_path(args: argparse.Namespace) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
-    metrics_path(args)
+    path = metrics_path(args)
     if args.duet is not None:
         return _evaluate_duet(args)
     from duetgraph.train.evaluate import evaluate_physics_run
@@ -64,9 +81,10 @@ def run(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         seed=args.seed,
         device=args.device,
+        box_symmetries=args.box_symmetries,
     )
     print(format_table(result))
-    print(f"wrote {Path(args.run_dir) / ('metrics_' + args.split + '.json')}")
+    print(f"wrote {path}")
     return 0
 
 
@@ -81,6 +99,8 @@ def format_table(r: dict[str, Any]) -> str:
         f"run {r['run']} ({r['checkpoint']}.pt, epoch {r['checkpoint_epoch']}{partial}); "
         f"{r['system']} {r['split']}, {r['n_samples']} simulations",
     ]
+    if r.get("n_symmetries", 1) > 1:
+        lines.append(f"  (edge posterior averaged over {r['n_symmetries']} symmetries of the box)")
     if "edge_accuracy" in r:
         mapping = ", ".join(f"{k}→{t}" for k, t in enumerate(r["edge_type_mapping"]))
         lines += [

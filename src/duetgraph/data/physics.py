@@ -110,6 +110,46 @@ def physics_features(loc: np.ndarray, vel: np.ndarray, stats: PhysicsNormalisati
     return feats.astype(np.float32)
 
 
+# The symmetries of a square box centred on the origin (NRI's walls at ±5, or no walls): the
+# dihedral group of order 8 — rotations by 0°, 90°, 180°, 270°, each with and without a mirror —
+# as 2×2 matrices acting on (x, y). The physics, walls included, is unchanged by each of them,
+# so the true interaction graph of a turned or mirrored simulation is the same graph.
+SQUARE_SYMMETRIES: tuple[tuple[tuple[int, int], tuple[int, int]], ...] = tuple(
+    ((c, -s * m), (s, c * m)) for c, s in ((1, 0), (0, 1), (-1, 0), (0, -1)) for m in (1, -1)
+)
+
+
+def transform_features(
+    features: torch.Tensor,
+    matrix: Sequence[Sequence[float]],
+    stats: PhysicsNormalisation,
+) -> torch.Tensor:
+    """Turn or mirror normalised physics features about the simulation's origin.
+
+    The features are mapped back to simulation units, positions and velocities are multiplied by
+    `matrix`, and the result is normalised again, so the transform is exact even where the train
+    range is not centred on zero.
+
+    Args:
+        features: (..., 4) normalised (x, y, vx, vy).
+        matrix: 2×2, e.g. one of `SQUARE_SYMMETRIES`.
+        stats: the normalisation the features were made with.
+
+    Returns:
+        (..., 4) features of the transformed motion, same dtype and device.
+    """
+    m = torch.as_tensor(matrix, dtype=torch.float64, device=features.device)
+    if m.shape != (2, 2):
+        raise ValueError(f"matrix must be 2×2, got shape {tuple(m.shape)}")
+    if features.shape[-1] != N_FEATURES:
+        raise ValueError(f"features must end in (x, y, vx, vy), got shape {tuple(features.shape)}")
+    out = []
+    for k, (lo, hi) in enumerate(((stats.loc_min, stats.loc_max), (stats.vel_min, stats.vel_max))):
+        xy = (features[..., 2 * k : 2 * k + 2].double() + 1.0) * (hi - lo) / 2.0 + lo
+        out.append((xy @ m.T - lo) * 2.0 / (hi - lo) - 1.0)
+    return torch.cat(out, dim=-1).to(features.dtype)
+
+
 def edge_labels(edges: np.ndarray, latent_edges: Sequence[tuple[int, int]]) -> np.ndarray:
     """Interaction matrices → one integer label per latent edge.
 

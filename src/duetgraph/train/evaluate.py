@@ -8,6 +8,11 @@ s = n_input_frames when the sequences are long enough (NRI's test split has 99 f
 rollout predicts frames the encoder never saw; otherwise s = 1 and the result says so. The static
 and constant-velocity baselines are measured on the same frames. All errors are in normalised
 units (the model's input space).
+
+With `symmetries`, the posterior is averaged over transformed copies of the input (for the physics
+simulations: the 8 turns and mirrors of the square box, `SQUARE_SYMMETRIES`), which makes the edge
+prediction exactly invariant to them; the edge metrics, the losses and the rollout's edges all come
+from that averaged posterior. It costs one encoder pass per symmetry and is reported as such.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import json
 import math
 import os
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +31,15 @@ import torch.nn.functional as F
 from torch import nn
 
 from duetgraph.atomic import write_text_atomic
-from duetgraph.data.physics import PhysicsNormalisation, load_physics_split
+from duetgraph.data.physics import (
+    SQUARE_SYMMETRIES,
+    PhysicsNormalisation,
+    load_physics_split,
+    transform_features,
+)
 from duetgraph.errors import InputError
 from duetgraph.model.config import ModelConfig
-from duetgraph.model.nri import NRIModel
+from duetgraph.model.nri import NRIModel, NRIOutput
 from duetgraph.train import run as runfiles
 from duetgraph.train.checkpoint import CheckpointError, load_checkpoint
 from duetgraph.train.metrics import (
@@ -69,6 +80,23 @@ def load_trained_model(
     return model, ckpt
 
 
+Transform = Callable[[torch.Tensor], torch.Tensor]
+
+
+def averaged_logits(
+    model: nn.Module, x: torch.Tensor, symmetries: Sequence[Transform]
+) -> torch.Tensor:
+    """Log of the encoder's posterior averaged over `symmetries` of the input `x`.
+
+    Each symmetry maps (B, T, N, F) features to those of the transformed motion and must leave
+    the true graph unchanged (same nodes, same edges). No symmetries: the plain logits.
+    """
+    if not symmetries:
+        return model.encode(x)
+    probs = torch.stack([F.softmax(model.encode(t(x)), dim=-1) for t in symmetries]).mean(0)
+    return probs.clamp_min(torch.finfo(probs.dtype).tiny).log()
+
+
 @torch.no_grad()
 def evaluate_samples(
     model: nn.Module,
@@ -79,6 +107,7 @@ def evaluate_samples(
     batch_size: int = 256,
     seed: int = 0,
     device: str | torch.device = "cpu",
+    symmetries: Sequence[Transform] = (),
 ) -> dict[str, Any]:
     """All metrics of one split.
 
@@ -89,9 +118,10 @@ def evaluate_samples(
         horizons: prediction steps to report (1-based).
         batch_size: samples per forward pass.
         seed: for the Gumbel samples of the decoder's edges.
+        symmetries: average the posterior over these transforms of the input (`averaged_logits`).
 
     Returns:
-        Plain dict: n_samples, loss terms (nll, kl at β=1, over the encoder window), edge metrics,
+        Plain dict: n_samples, n_symmetries, loss terms (nll, kl at β=1, over the encoder window), edge metrics,
         `mse` / `mse_static` / `mse_cv` per horizon, the rollout start frame.
     """
     c = model.config
@@ -108,7 +138,9 @@ def evaluate_samples(
     for idx in torch.arange(S).split(batch_size):
         x = features[idx].to(device)
         window = x[:, :n_in]
-        out = model(window, generator=generator)
+        logits = averaged_logits(model, window, symmetries)
+        edges = model.sample_edges(logits, None, generator)  # as model(window) in eval mode
+        out = NRIOutput(logits, F.softmax(logits, dim=-1), edges, model.decode(window, edges))
         losses = model.loss(out, window, beta=1.0)
         sums["nll"] += float(losses["nll"]) * len(idx)
         sums["kl"] += float(losses["kl"]) * len(idx)
@@ -128,6 +160,7 @@ def evaluate_samples(
     logits = torch.cat(logits_all)  # (S, E, K)
     result: dict[str, Any] = {
         "n_samples": int(S),
+        "n_symmetries": max(len(symmetries), 1),
         "nll": sums["nll"] / S,
         "kl": sums["kl"] / S,
         "rollout_start": start,
@@ -171,13 +204,17 @@ def evaluate_physics_run(
     batch_size: int = 256,
     seed: int = 0,
     device: str = "cpu",
+    box_symmetries: bool = False,
     write: bool = True,
 ) -> dict[str, Any]:
     """Evaluate a physics run on one split of the NRI-layout data in `data_dir`.
 
-    `data_dir` None uses the folder the run was trained on (recorded in its checkpoint). The data are normalised with the train statistics stored in the checkpoint. With `write`,
-    the result is also written (atomically, replacing an earlier one) to
-    `run_dir/metrics_{split}.json`.
+    `data_dir` None uses the folder the run was trained on (recorded in its checkpoint). The data
+    are normalised with the train statistics stored in the checkpoint. `box_symmetries` averages
+    the posterior over the 8 symmetries of the simulation box (`SQUARE_SYMMETRIES`; valid for
+    walls centred on the origin, as in NRI and `duetgraph.sim`, or no walls). With `write`, the
+    result is also written (atomically, replacing an earlier one) to
+    `run_dir/metrics_{split}.json` (`metrics_{split}_box8.json` with `box_symmetries`).
     """
     model, ckpt = load_trained_model(run_dir, which, device)
     info = ckpt["data"]
@@ -191,6 +228,11 @@ def evaluate_physics_run(
             )
     stats = PhysicsNormalisation.from_dict(info["normalisation"])
     data, _ = load_physics_split(data_dir, info["system"], split, stats, max_sims)
+    symmetries = (
+        [partial(transform_features, matrix=m, stats=stats) for m in SQUARE_SYMMETRIES]
+        if box_symmetries
+        else []
+    )
     result = evaluate_samples(
         model,
         data.features,
@@ -199,6 +241,7 @@ def evaluate_physics_run(
         batch_size=batch_size,
         seed=seed,
         device=device,
+        symmetries=symmetries,
     )
     result = {
         "run": str(run_dir),
@@ -212,7 +255,8 @@ def evaluate_physics_run(
     }
     if write:
         text = json.dumps(_json_safe(result), indent=2) + "\n"
-        write_text_atomic(Path(run_dir) / runfiles.metrics_json_name(split), text, overwrite=True)
+        name = runfiles.metrics_json_name(split, box_symmetries)
+        write_text_atomic(Path(run_dir) / name, text, overwrite=True)
     return result
 
 

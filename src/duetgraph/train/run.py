@@ -33,8 +33,9 @@ BEST = "best.pt"
 METRICS_CSV = "metrics.csv"
 
 
-def metrics_json_name(split: str) -> str:
-    return f"metrics_{split}.json"
+def metrics_json_name(split: str, box_symmetries: bool = False) -> str:
+    """The evaluation file of `split` (the symmetry-averaged evaluation has its own)."""
+    return f"metrics_{split}_box8.json" if box_symmetries else f"metrics_{split}.json"
 
 
 def _run_files(run_dir: Path) -> list[Path]:
