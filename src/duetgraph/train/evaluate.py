@@ -121,8 +121,9 @@ def evaluate_samples(
         symmetries: average the posterior over these transforms of the input (`averaged_logits`).
 
     Returns:
-        Plain dict: n_samples, n_symmetries, loss terms (nll, kl at β=1, over the encoder window), edge metrics,
-        `mse` / `mse_static` / `mse_cv` per horizon, the rollout start frame.
+        Plain dict: n_samples, n_symmetries, loss terms (nll, kl at β=1, over the encoder
+        window), edge metrics, `mse` / `mse_static` / `mse_cv` per horizon, the rollout start
+        frame.
     """
     c = model.config
     S, T = features.shape[:2]
