@@ -27,7 +27,8 @@ def test_fast_springs_preset_is_a_cpu_limited_narrow_nri():
 def test_fast_charged_preset_is_the_cauchy_recipe():
     cfg = load_preset("fast_charged5")
     assert cfg.data.system == "charged5"
-    assert cfg.train.cpu_limit_min == 120.0 and cfg.train.lr_decay_every == 1
+    assert cfg.train.cpu_limit_min == 190.0 and cfg.train.lr_decay_every == 1
+    assert cfg.train.epochs * 1.2 > cfg.train.cpu_limit_min  # the CPU limit, not epochs, stops it
     mc = physics_model_config(cfg, n_nodes=5, n_frames=49)
     assert (mc.likelihood, mc.pair_inputs, mc.n_hidden) == ("cauchy", "relative", 64)
     assert not mc.skip_first_edge_type and not mc.hard  # charged: both types interact
