@@ -190,7 +190,7 @@ def timed_run(system: str, args: argparse.Namespace, sizes: dict, minutes: float
             + "/".join(f"{test['mse_cv'][h]:.2e}" for h in test["mse_cv"])
         )
         boxed = evaluate_physics_run(
-            run_dir, data_dir, split="test", batch_size=512, box_symmetries=True
+            run_dir, data_dir, split="test", batch_size=512, use_box_symmetries=True
         )
         test["box8"] = {k: boxed[k] for k in ("edge_accuracy", "edge_accuracy_perm", "auroc_perm")}
         print(

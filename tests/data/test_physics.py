@@ -114,7 +114,7 @@ def test_transformed_features_are_the_features_of_the_transformed_motion(m):
 
 @pytest.mark.parametrize("m", SQUARE_SYMMETRIES[1:])
 def test_the_charged_box_physics_is_unchanged_by_each_symmetry(m):
-    """Walls at ±5 and the per-component force clip are kept by exactly these 8 maps."""
+    """Walls at ±box_size and the per-component force clip are kept by exactly these 8 maps."""
     config = ChargedConfig(n_balls=4, n_steps=1200, sample_every=100, box_size=1.5)  # walls hit
     initial = sample_charged_initial(6, np.random.default_rng(3), config)
     R = np.array(m, dtype=float)
@@ -125,7 +125,6 @@ def test_the_charged_box_physics_is_unchanged_by_each_symmetry(m):
     )
     a, b = integrate_charged(initial, config), integrate_charged(turned, config)
     np.testing.assert_allclose(np.einsum("ij,stjn->stin", R, a.positions), b.positions, atol=1e-9)
-    np.testing.assert_array_equal(a.edges, b.edges)
 
 
 def test_transform_features_checks_its_arguments():

@@ -14,6 +14,8 @@ from duetgraph.model import (
     laplace_nll,
     node_weights_from_parts,
 )
+from duetgraph.model.config import LIKELIHOODS
+from duetgraph.model.losses import LIKELIHOOD_NLL
 
 from .helpers import tiny_config, twin_models_and_output
 
@@ -122,3 +124,7 @@ def test_the_model_loss_uses_the_configured_likelihood(name, nll):
     )
     stored = {k: v for k, v in tiny_config().to_dict().items() if k != "likelihood"}
     assert ModelConfig.from_dict(stored).likelihood == "gaussian"  # older checkpoints
+
+
+def test_every_configurable_likelihood_has_a_loss():
+    assert set(LIKELIHOODS) == set(LIKELIHOOD_NLL)

@@ -1,10 +1,8 @@
-from functools import partial
-
 import numpy as np
 import pytest
 import torch
 
-from duetgraph.data.physics import SQUARE_SYMMETRIES, PhysicsNormalisation, transform_features
+from duetgraph.data.physics import PhysicsNormalisation, box_symmetries
 from duetgraph.model.config import ModelConfig
 from duetgraph.model.graph import fully_connected_edges
 from duetgraph.model.nri import NRIModel
@@ -73,10 +71,6 @@ def test_model_mse_is_the_decoders_rollout():
     assert r["mse"]["1"] == pytest.approx(float(want[0]), rel=1e-5)
 
 
-def box_symmetries(stats):
-    return [partial(transform_features, matrix=m, stats=stats) for m in SQUARE_SYMMETRIES]
-
-
 def test_the_averaged_posterior_is_the_same_for_every_turn_and_mirror_of_the_input():
     model = tiny_model(T_in=6)
     stats = PhysicsNormalisation(-3.0, 4.0, -2.0, 2.5)  # ranges not centred on zero
@@ -90,6 +84,17 @@ def test_the_averaged_posterior_is_the_same_for_every_turn_and_mirror_of_the_inp
             torch.testing.assert_close(averaged_logits(model, turned, symmetries), base)
         # the average is a probability: its exponentials sum to one over the types
         torch.testing.assert_close(base.exp().sum(-1), torch.ones(base.shape[:-1]))
+
+
+def test_losses_without_symmetries_are_the_models_own():
+    model = tiny_model(T_in=6)
+    x = uniform_motion(T=30)
+    r = evaluate_samples(model, x, None, seed=2, batch_size=8)
+    with torch.no_grad():
+        window = x[:, :6]
+        losses = model.loss(model(window, generator=torch.Generator().manual_seed(2)), window)
+    assert r["nll"] == pytest.approx(float(losses["nll"]), rel=1e-5)
+    assert r["kl"] == pytest.approx(float(losses["kl"]), rel=1e-5)
 
 
 def test_one_identity_symmetry_evaluates_like_the_plain_model():

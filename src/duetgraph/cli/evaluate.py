@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         seed=args.seed,
         device=args.device,
-        box_symmetries=args.box_symmetries,
+        use_box_symmetries=args.box_symmetries,
     )
     print(format_table(result))
     print(f"wrote {path}")

@@ -17,8 +17,9 @@ are symmetric, so the order only matters for asymmetric data).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -87,6 +88,10 @@ def _to_unit_range(a: np.ndarray, lo: float, hi: float) -> np.ndarray:
     return (a - lo) * 2.0 / (hi - lo) - 1.0
 
 
+def _from_unit_range(a: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    return (a + 1.0) * (hi - lo) / 2.0 + lo
+
+
 def physics_features(loc: np.ndarray, vel: np.ndarray, stats: PhysicsNormalisation) -> np.ndarray:
     """NRI arrays → normalised node features.
 
@@ -145,9 +150,16 @@ def transform_features(
         raise ValueError(f"features must end in (x, y, vx, vy), got shape {tuple(features.shape)}")
     out = []
     for k, (lo, hi) in enumerate(((stats.loc_min, stats.loc_max), (stats.vel_min, stats.vel_max))):
-        xy = (features[..., 2 * k : 2 * k + 2].double() + 1.0) * (hi - lo) / 2.0 + lo
-        out.append((xy @ m.T - lo) * 2.0 / (hi - lo) - 1.0)
+        xy = _from_unit_range(features[..., 2 * k : 2 * k + 2].double(), lo, hi)
+        out.append(_to_unit_range(xy @ m.T, lo, hi))
     return torch.cat(out, dim=-1).to(features.dtype)
+
+
+def box_symmetries(
+    stats: PhysicsNormalisation,
+) -> list[Callable[[torch.Tensor], torch.Tensor]]:
+    """The 8 `SQUARE_SYMMETRIES` as transforms of features normalised with `stats`."""
+    return [partial(transform_features, matrix=m, stats=stats) for m in SQUARE_SYMMETRIES]
 
 
 def edge_labels(edges: np.ndarray, latent_edges: Sequence[tuple[int, int]]) -> np.ndarray:

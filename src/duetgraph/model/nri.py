@@ -175,6 +175,7 @@ class NRIModel(nn.Module):
         generator: torch.Generator | None = None,
         edge_mode: str | None = None,
         n_pred_steps: int | None = None,
+        logits: Tensor | None = None,
     ) -> NRIOutput:
         """Encode, sample edges, decode.
 
@@ -185,8 +186,11 @@ class NRIModel(nn.Module):
                 config.eval_edges in eval mode — "sample" evaluates like NRI, "argmax" or "probs"
                 make eval deterministic.
             n_pred_steps: override config.n_pred_steps.
+            logits: (B, E, K) edge-type logits to use instead of encoding `x` (e.g. a posterior
+                averaged over symmetries of the input, `train.evaluate.averaged_logits`).
         """
-        logits = self.encode(x)
+        if logits is None:
+            logits = self.encode(x)
         edges = self.sample_edges(logits, edge_mode, generator)
         frames = self.config.train_decoder_frames
         decoded = x[:, :frames] if self.training and frames else x  # see ModelConfig

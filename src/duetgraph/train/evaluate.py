@@ -21,7 +21,6 @@ import json
 import math
 import os
 from collections.abc import Callable, Sequence
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -31,15 +30,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from duetgraph.atomic import write_text_atomic
-from duetgraph.data.physics import (
-    SQUARE_SYMMETRIES,
-    PhysicsNormalisation,
-    load_physics_split,
-    transform_features,
-)
+from duetgraph.data.physics import PhysicsNormalisation, box_symmetries, load_physics_split
 from duetgraph.errors import InputError
 from duetgraph.model.config import ModelConfig
-from duetgraph.model.nri import NRIModel, NRIOutput
+from duetgraph.model.nri import NRIModel
 from duetgraph.train import run as runfiles
 from duetgraph.train.checkpoint import CheckpointError, load_checkpoint
 from duetgraph.train.metrics import (
@@ -89,11 +83,17 @@ def averaged_logits(
     """Log of the encoder's posterior averaged over `symmetries` of the input `x`.
 
     Each symmetry maps (B, T, N, F) features to those of the transformed motion and must leave
-    the true graph unchanged (same nodes, same edges). No symmetries: the plain logits.
+    the true graph unchanged (same nodes, same edges). All copies go through the encoder as one
+    batch. No symmetries: the plain logits.
+
+    Returns:
+        (B, E, K) log-probabilities (logits of the averaged posterior).
     """
     if not symmetries:
         return model.encode(x)
-    probs = torch.stack([F.softmax(model.encode(t(x)), dim=-1) for t in symmetries]).mean(0)
+    copies = torch.cat([t(x) for t in symmetries])  # (len(symmetries) · B, T, N, F)
+    probs = F.softmax(model.encode(copies), dim=-1)
+    probs = probs.unflatten(0, (len(symmetries), x.shape[0])).mean(0)
     return probs.clamp_min(torch.finfo(probs.dtype).tiny).log()
 
 
@@ -139,9 +139,8 @@ def evaluate_samples(
     for idx in torch.arange(S).split(batch_size):
         x = features[idx].to(device)
         window = x[:, :n_in]
-        logits = averaged_logits(model, window, symmetries)
-        edges = model.sample_edges(logits, None, generator)  # as model(window) in eval mode
-        out = NRIOutput(logits, F.softmax(logits, dim=-1), edges, model.decode(window, edges))
+        logits = averaged_logits(model, window, symmetries) if symmetries else None
+        out = model(window, generator=generator, logits=logits)
         losses = model.loss(out, window, beta=1.0)
         sums["nll"] += float(losses["nll"]) * len(idx)
         sums["kl"] += float(losses["kl"]) * len(idx)
@@ -205,17 +204,17 @@ def evaluate_physics_run(
     batch_size: int = 256,
     seed: int = 0,
     device: str = "cpu",
-    box_symmetries: bool = False,
+    use_box_symmetries: bool = False,
     write: bool = True,
 ) -> dict[str, Any]:
     """Evaluate a physics run on one split of the NRI-layout data in `data_dir`.
 
     `data_dir` None uses the folder the run was trained on (recorded in its checkpoint). The data
-    are normalised with the train statistics stored in the checkpoint. `box_symmetries` averages
+    are normalised with the train statistics stored in the checkpoint. `use_box_symmetries` averages
     the posterior over the 8 symmetries of the simulation box (`SQUARE_SYMMETRIES`; valid for
     walls centred on the origin, as in NRI and `duetgraph.sim`, or no walls). With `write`, the
     result is also written (atomically, replacing an earlier one) to
-    `run_dir/metrics_{split}.json` (`metrics_{split}_box8.json` with `box_symmetries`).
+    `run_dir/metrics_{split}.json` (`metrics_{split}_box8.json` with `use_box_symmetries`).
     """
     model, ckpt = load_trained_model(run_dir, which, device)
     info = ckpt["data"]
@@ -229,11 +228,6 @@ def evaluate_physics_run(
             )
     stats = PhysicsNormalisation.from_dict(info["normalisation"])
     data, _ = load_physics_split(data_dir, info["system"], split, stats, max_sims)
-    symmetries = (
-        [partial(transform_features, matrix=m, stats=stats) for m in SQUARE_SYMMETRIES]
-        if box_symmetries
-        else []
-    )
     result = evaluate_samples(
         model,
         data.features,
@@ -242,7 +236,7 @@ def evaluate_physics_run(
         batch_size=batch_size,
         seed=seed,
         device=device,
-        symmetries=symmetries,
+        symmetries=box_symmetries(stats) if use_box_symmetries else (),
     )
     result = {
         "run": str(run_dir),
@@ -256,7 +250,7 @@ def evaluate_physics_run(
     }
     if write:
         text = json.dumps(_json_safe(result), indent=2) + "\n"
-        name = runfiles.metrics_json_name(split, box_symmetries)
+        name = runfiles.metrics_json_name(split, use_box_symmetries)
         write_text_atomic(Path(run_dir) / name, text, overwrite=True)
     return result
 
