@@ -29,6 +29,7 @@ from duetgraph.errors import InputError
 
 SPLITS = ("train", "valid", "test")
 N_FEATURES = 4  # x, y, vx, vy
+Array = np.ndarray | torch.Tensor
 
 
 @dataclass(frozen=True)
@@ -84,11 +85,11 @@ class PhysicsNormalisation:
         return cls(**{k: float(d[k]) for k in ("loc_min", "loc_max", "vel_min", "vel_max")})
 
 
-def _to_unit_range(a: np.ndarray, lo: float, hi: float) -> np.ndarray:
+def _to_unit_range(a: Array, lo: float, hi: float) -> Array:
     return (a - lo) * 2.0 / (hi - lo) - 1.0
 
 
-def _from_unit_range(a: np.ndarray, lo: float, hi: float) -> np.ndarray:
+def _from_unit_range(a: Array, lo: float, hi: float) -> Array:
     return (a + 1.0) * (hi - lo) / 2.0 + lo
 
 

@@ -139,8 +139,7 @@ def evaluate_samples(
     for idx in torch.arange(S).split(batch_size):
         x = features[idx].to(device)
         window = x[:, :n_in]
-        logits = averaged_logits(model, window, symmetries) if symmetries else None
-        out = model(window, generator=generator, logits=logits)
+        out = model(window, generator=generator, logits=averaged_logits(model, window, symmetries))
         losses = model.loss(out, window, beta=1.0)
         sums["nll"] += float(losses["nll"]) * len(idx)
         sums["kl"] += float(losses["kl"]) * len(idx)
