@@ -14,9 +14,73 @@ from duetgraph.analysis.scene import (
     scene_facts,
     tension_labels,
 )
-from duetgraph.skeleton import get_skeleton
+from duetgraph.duet import Duet
+from duetgraph.sim.kinematics import euler_to_matrix, forward_kinematics, ground, rest_offsets
+from duetgraph.skeleton import SMPL29, get_skeleton
 
 ONE_SECOND = (np.array([0.0]), np.array([1.0]))
+LOW, MIDDLE, HIGH = 0, 1, 2
+
+
+def smpl_pose(heading: float = 0.0, **angles: tuple[float, float, float]) -> np.ndarray:
+    """(J, 3) SMPL29 joints, grounded, from local joint angles in degrees about the body's
+    x (forward), y (left) and z (up) axes; positive y pitch swings a hanging bone backward."""
+    local = np.zeros((1, SMPL29.n_joints, 3))
+    for name, xyz in angles.items():
+        local[0, SMPL29.index(name)] = np.radians(xyz)
+    pos = forward_kinematics(
+        rest_offsets(), euler_to_matrix(local), np.zeros((1, 2)), np.array([heading])
+    )
+    return ground(pos)[0]
+
+
+def lunge(front_hip: float, front_knee: float, heading: float = 0.0) -> np.ndarray:
+    """Left foot forward, flat, its thigh `front_hip` degrees forward of vertical (90: horizontal)
+    and its knee bent `front_knee` degrees; the right leg straight back, on its toes, swung back
+    until both feet touch the floor."""
+
+    def build(back: float) -> np.ndarray:
+        return smpl_pose(
+            heading,
+            left_hip=(0, -front_hip, 0),
+            left_knee=(0, front_knee, 0),
+            left_ankle=(0, front_hip - front_knee, 0),  # front foot flat
+            right_hip=(0, back, 0),
+            right_ankle=(0, -back / 2, 0),  # back heel raised
+        )
+
+    toe_l, toe_r = SMPL29.index("left_bigtoe"), SMPL29.index("right_bigtoe")
+    lo, hi = 0.0, 90.0
+    for _ in range(40):  # bisect the back leg's swing: toes level
+        back = (lo + hi) / 2
+        pose = build(back)
+        lo, hi = (lo, back) if pose[toe_r, 2] > pose[toe_l, 2] else (back, hi)
+    return build(lo)
+
+
+def squat(hip: float, knee: float) -> np.ndarray:
+    """Both thighs `hip` degrees forward of vertical, knees bent `knee` degrees, feet flat,
+    torso leaning forward."""
+    legs = {}
+    for side in ("left", "right"):
+        legs |= {f"{side}_hip": (0, -hip, 0), f"{side}_knee": (0, knee, 0)}
+        legs |= {f"{side}_ankle": (0, hip - knee, 0)}
+    return smpl_pose(spine1=(0, 30, 0), **legs)
+
+
+SIT = {
+    f"{side}_{joint}": (0, -90, 0) for side in ("left", "right") for joint in ("hip", "shoulder")
+}
+POSES = {
+    "standing": (smpl_pose, HIGH),
+    # front thigh 25° below horizontal, knee bent 80°: pelvis 0.70 m (standing 0.97 m)
+    "lunge": (lambda: lunge(65, 80), MIDDLE),
+    "deep lunge": (lambda: lunge(90, 90), MIDDLE),  # front thigh horizontal
+    "squat": (lambda: squat(100, 125), MIDDLE),  # pelvis at knee height
+    "deep squat": (lambda: squat(115, 145), LOW),  # pelvis 10 cm below the knees
+    "sitting": (lambda: smpl_pose(**SIT), LOW),  # legs straight forward, arms reaching forward
+    "lying": (lambda: smpl_pose(pelvis=(0, -90, 0)), LOW),  # on the back
+}
 
 
 def test_figure_facing_the_audience_has_its_right_hip_stage_right(figure):
@@ -110,6 +174,37 @@ def test_levels_are_relative_to_leg_length(figure, make_duet, skeleton):
         b = [figure(skeleton, (1, 0), (-1, 0), pose="sit")] * 10  # low for the whole clip
         facts = scene_facts(make_duet(a, b, skeleton=skeleton), *ONE_SECOND)
         assert facts.level[0].tolist() == [want_a, 0], pose_a
+
+
+def _smpl_duet(frames_a: np.ndarray) -> Duet:
+    """A holds `frames_a` (T, J, 3); B stands 1.5 m away (it shares the floor)."""
+    frames_a = np.asarray(frames_a)
+    b = smpl_pose(np.pi) + [1.5, 0.0, 0.0]
+    positions = np.stack([frames_a, np.repeat(b[None], len(frames_a), axis=0)], axis=1)
+    return Duet(positions, fps=30.0, skeleton="smpl29", dancers=("A", "B"))
+
+
+@pytest.mark.parametrize("name", list(POSES))
+def test_levels_of_hand_built_smpl29_poses(name):
+    build, want = POSES[name]
+    facts = scene_facts(_smpl_duet([build()] * 10), *ONE_SECOND)
+    assert facts.level[0].tolist() == [want, HIGH], (name, facts.height_ratio[0, 0])
+    if name == "standing":  # the ratio is relative to the standing pelvis height
+        assert facts.height_ratio[0].tolist() == pytest.approx([1.0, 1.0], abs=0.05)
+
+
+def test_a_lunge_toward_the_camera_is_not_high_when_its_legs_look_short():
+    """Monocular extractors squash depth: bones pointing at the camera come out short. A dancer
+    who stands for 1 s, then lunges toward the camera (world -y) for 2 s with every joint's depth
+    offset from the pelvis halved, still lunges at middle level."""
+    stand = smpl_pose(-np.pi / 2)
+    lunging = lunge(65, 80, heading=-np.pi / 2)
+    pelvis_y = lunging[0, 1]
+    lunging[:, 1] = pelvis_y + 0.5 * (lunging[:, 1] - pelvis_y)  # depth squashed
+    duet = _smpl_duet([stand] * 30 + [lunging] * 60)
+    facts = scene_facts(duet, np.array([0.0, 1.0]), np.array([1.0, 3.0]))
+    assert facts.level[:, 0].tolist() == [HIGH, MIDDLE], facts.height_ratio[:, 0]
+    assert scene.leg_length(duet)[0] == pytest.approx(0.801, abs=0.002)  # the standing legs
 
 
 def test_interval_frames_cover_each_frame_once():

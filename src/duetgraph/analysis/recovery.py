@@ -156,3 +156,86 @@ def _descendants(skeleton, joint: int) -> list[int]:
         out += children
         frontier = children
     return out
+
+
+def recover_from_evidence(
+    evidence, strings: Sequence[Planted], implied: Sequence[tuple[str, str]] = ()
+) -> dict[str, Any]:
+    """Score tested strings (`analysis.evidence.StringEvidence`) against planted ones.
+
+    Positives: the planted (A:a → B:b) edges among the nodes. Implied (neither right nor
+    wrong, listed): edges from A:a to the joints below B:b in B's skeleton, and any (a, b) joint
+    pairs in `implied` (e.g. joints a planted string measurably moved). Everything else is a
+    negative; a significant negative is a false string.
+
+    Returns:
+        auroc and precision@k of `evidence.score()`; for each planted string whether it is
+        significant, the share of its on time found on and of its off time found off; the
+        false strings by name; false_string_share (false / all significant) and
+        false_positive_rate (significant negatives / negatives).
+    """
+    names = evidence.edge_names()
+    dancer, joint_names = evidence.node_dancer, [n.split(":", 1)[1] for n in evidence.node_names]
+    key = {
+        (int(dancer[s]), joint_names[s], int(dancer[r]), joint_names[r]): e
+        for e, (s, r) in enumerate(zip(evidence.senders, evidence.receivers, strict=True))
+    }
+    skeleton = get_skeleton(evidence.skeleton)
+    labels = np.zeros(evidence.n_edges, dtype=bool)
+    implied_mask = np.zeros(evidence.n_edges, dtype=bool)
+    planted = {}
+    seg_len = evidence.segment_end - evidence.segment_start
+    mid = 0.5 * (evidence.segment_start + evidence.segment_end)
+    for s in strings:
+        e = key.get((0, s.a_joint, 1, s.b_joint))
+        if e is None:
+            continue
+        labels[e] = True
+        for d in _descendants(skeleton, skeleton.index(s.b_joint)):
+            below = key.get((0, s.a_joint, 1, skeleton.joint_names[d]))
+            if below is not None:
+                implied_mask[below] = True
+        active = np.zeros(len(mid), dtype=bool)
+        for start, end in s.spans if s.spans is not None else ((0.0, np.inf),):
+            active |= (mid >= start) & (mid < end)
+        on = evidence.segment_on[e] & evidence.significant[e]
+        planted[names[e]] = {
+            "significant": bool(evidence.significant[e]),
+            "p": float(evidence.p[e]),
+            "strength": float(evidence.strength[e]),
+            "on_time_found_on": _share(on & active, active, seg_len),
+            "off_time_found_off": _share(~on & ~active, ~active, seg_len),
+        }
+    for a, b in implied:
+        e = key.get((0, a, 1, b))
+        if e is not None:
+            implied_mask[e] = True
+    implied_mask &= ~labels
+    scored = ~implied_mask
+    score = evidence.score()
+    k = int(labels.sum())
+    order = [e for e in np.argsort(-score, kind="stable") if scored[e]]
+    negatives = ~labels & scored
+    false = evidence.significant & negatives
+    n_sig = int(evidence.significant.sum())
+    return {
+        "auroc": auroc(score[scored], labels[scored]),
+        "precision_at_k": float(labels[order[:k]].mean()) if k else float("nan"),
+        "k": k,
+        "n_edges": int(evidence.n_edges),
+        "n_significant": n_sig,
+        "planted": planted,
+        "implied": [names[e] for e in np.flatnonzero(implied_mask)],
+        "implied_significant": [
+            names[e] for e in np.flatnonzero(implied_mask & evidence.significant)
+        ],
+        "false_strings": [names[e] for e in np.flatnonzero(false)],
+        "false_string_share": float(false.sum() / n_sig) if n_sig else 0.0,
+        "false_positive_rate": float(false.sum() / max(negatives.sum(), 1)),
+    }
+
+
+def _share(hit: np.ndarray, of: np.ndarray, weight: np.ndarray) -> float:
+    """Weighted share of `of` that is `hit` (NaN when `of` is empty)."""
+    total = float((weight * of).sum())
+    return float((weight * hit).sum() / total) if total > 0 else float("nan")

@@ -18,10 +18,19 @@ vectorised over frames. Conventions, repeated in every report header:
   joints named in `CONTACT_SITES`) touch when their nearest joints are within `contact_distance`
   (default 0.08 m: joint centres sit inside the limb, so touching wrists are ≈5–7 cm apart) for at
   least half of an interval's frames.
-- **Level.** Pelvis height above the floor divided by the dancer's leg length (hip→knee→ankle,
-  median over the clip): standing ≈ 1.1, plié or lunge ≈ 0.6–0.8, deep squat or upright kneeling
-  ≈ 0.45–0.6, sitting or lying < 0.3. high >= 0.8 > middle >= 0.4 > low. The floor is the 1st
-  percentile over frames of the lowest joint of either dancer, unless given.
+- **Level.** Pelvis height above the floor divided by the dancer's standing pelvis height,
+  estimated from their own bones as `STANDING_PELVIS_PER_LEG` × leg length (thigh + shin of the
+  longer leg, 90th percentile over frames: extractors foreshorten bones that point along the
+  camera's depth, never lengthen them). Standing ≈ 1.0, lunge (front thigh 25° below horizontal
+  to horizontal) ≈ 0.55–0.75, squat with the pelvis at knee height or upright kneeling ≈ 0.45–0.55,
+  deep squat ≈ 0.3, sitting or lying < 0.2. high >= 0.8 > middle >= 0.4 > low. The floor is the
+  1st percentile over frames of the lowest joint of either dancer, unless given.
+- **Lost axes.** A world axis is lost when its coordinate spreads less than `LOST_AXIS_TOLERANCE`
+  over all frames and joints of both dancers (a 2D or flattened extractor output), or when the
+  two pelvises never differ along it by more than that tolerance although the pelvises travel
+  (> `TRAVEL_DISTANCE`) or coincide (pelvis-centred poses, placement lost along that axis). With
+  any axis lost no distance or contact is claimed (both need all three axes); with z lost no
+  level; with a horizontal coordinate constant no facing.
 - **Tension / release.** For a joint pair, d(t) = |p_b − p_a|; its rate d'(t) (m/s, central
   differences) > dead band = moving apart = tension, < −dead band = moving toward = release,
   otherwise steady. Over an interval the most frequent label wins (ties: steady).
@@ -29,7 +38,7 @@ vectorised over frames. Conventions, repeated in every report header:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -39,7 +48,14 @@ from duetgraph.duet import Duet
 
 FRONT = (0.0, -1.0)
 CONTACT_DISTANCE = 0.08  # metres between joint centres
-LOW_LEVEL, HIGH_LEVEL = 0.4, 0.8  # pelvis height / leg length
+LOW_LEVEL, HIGH_LEVEL = 0.4, 0.8  # pelvis height / standing pelvis height
+# Standing pelvis height above the floor joints / (thigh + shin): SMPL rest pose 1.18 (toe joints
+# as floor), the tests' stick figure 1.16, skeletons without toes (ankles as floor) about 1.1.
+STANDING_PELVIS_PER_LEG = 1.15
+LOST_AXIS_TOLERANCE = 0.001  # metres: a spread this small is no measurement
+TRAVEL_DISTANCE = 0.05  # metres a pelvis must travel before pinned pelvises count as lost
+AXIS_NAMES = ("x", "y", "z")
+_AXIS_WORDS = {"x": "side-to-side position (x)", "y": "depth (y)", "z": "height (z)"}
 DEAD_BAND = 0.05  # m/s of |p_b - p_a|
 LEVEL_NAMES = ("low", "middle", "high")
 TENSION, STEADY, RELEASE = 1, 0, -1
@@ -221,8 +237,33 @@ def contact_distances(duet: Duet) -> tuple[np.ndarray, tuple[tuple[str, str], ..
     return distances, tuple(pairs)
 
 
+def leg_length(duet: Duet) -> np.ndarray:
+    """(2,) each dancer's leg length, metres: thigh + shin (hip→knee→ankle) of the longer leg in
+    each frame, 90th percentile over frames; NaN where the skeleton lacks hips, knees or ankles.
+
+    The longer leg and a high percentile, not a median: monocular extractors shorten bones that
+    point along the camera's depth (a lunge toward the audience), and never lengthen them.
+    """
+    pos = duet.positions.astype(np.float64)
+    legs = []
+    for side in ("left", "right"):
+        hip, knee, ankle = (_joint(duet, f"{side}_{part}") for part in ("hip", "knee", "ankle"))
+        if None in (hip, knee, ankle):
+            continue
+        thigh = np.linalg.norm(pos[:, :, hip] - pos[:, :, knee], axis=-1)
+        shin = np.linalg.norm(pos[:, :, knee] - pos[:, :, ankle], axis=-1)
+        legs.append(thigh + shin)  # (T, 2)
+    if not legs:
+        return np.full(2, np.nan)
+    return np.percentile(np.max(legs, axis=0), 90, axis=0)
+
+
 def pelvis_height_ratio(duet: Duet, floor_z: float | None = None) -> np.ndarray:
-    """(T, 2) pelvis height above the floor divided by each dancer's leg length (NaN if unknown).
+    """(T, 2) pelvis height above the floor / each dancer's standing pelvis height (NaN if unknown).
+
+    The standing pelvis height is `STANDING_PELVIS_PER_LEG` × `leg_length`: standing reads ≈ 1.0
+    whatever the dancer does in the clip (a maximum of the observed pelvis height would not: a
+    jump would lower every other frame, a clip without standing would raise them).
 
     Args:
         floor_z: floor height in metres; default: 1st percentile over frames of the lowest joint
@@ -231,19 +272,11 @@ def pelvis_height_ratio(duet: Duet, floor_z: float | None = None) -> np.ndarray:
     pos = duet.positions.astype(np.float64)
     if floor_z is None:
         floor_z = float(np.percentile(pos[..., 2].min(axis=(1, 2)), 1))
-    legs = []
-    for side in ("left", "right"):
-        hip, knee, ankle = (_joint(duet, f"{side}_{part}") for part in ("hip", "knee", "ankle"))
-        if None in (hip, knee, ankle):
-            continue
-        thigh = np.linalg.norm(pos[:, :, hip] - pos[:, :, knee], axis=-1)
-        shin = np.linalg.norm(pos[:, :, knee] - pos[:, :, ankle], axis=-1)
-        legs.append(np.median(thigh + shin, axis=0))  # (2,)
-    if not legs:
-        return np.full((duet.n_frames, 2), np.nan)
-    leg = np.mean(legs, axis=0)  # (2,)
+    standing = STANDING_PELVIS_PER_LEG * leg_length(duet)  # (2,)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return (pelvis_positions(duet)[..., 2] - floor_z) / np.where(leg > 1e-6, leg, np.nan)
+        return (pelvis_positions(duet)[..., 2] - floor_z) / np.where(
+            standing > 1e-6, standing, np.nan
+        )
 
 
 def level_codes(ratio: np.ndarray, low: float = LOW_LEVEL, high: float = HIGH_LEVEL) -> np.ndarray:
@@ -275,6 +308,75 @@ def tension_labels(rate: np.ndarray, dead_band: float = DEAD_BAND) -> np.ndarray
     return np.where(rate > dead_band, TENSION, np.where(rate < -dead_band, RELEASE, STEADY)).astype(
         np.int8
     )
+
+
+# ---------------------------------------------------------------------- lost axes
+def lost_axes(duet: Duet, tolerance: float = LOST_AXIS_TOLERANCE) -> tuple[str, ...]:
+    """World axes ("x", "y", "z") whose coordinate spreads less than `tolerance` metres over all
+    frames and joints of both dancers: the input carries no measurement along them."""
+    pos = duet.positions.reshape(-1, 3)  # (T·2·J, 3)
+    spread = pos.max(axis=0) - pos.min(axis=0) if len(pos) else np.zeros(3)
+    return tuple(a for a, s in zip(AXIS_NAMES, spread, strict=True) if s < tolerance)
+
+
+def pinned_axes(
+    duet: Duet, tolerance: float = LOST_AXIS_TOLERANCE, travel: float = TRAVEL_DISTANCE
+) -> tuple[str, ...]:
+    """World axes along which the two pelvises never differ by more than `tolerance` metres,
+    counted as lost only where that cannot be staging: the pelvises travel more than `travel`
+    metres over the duet, or they coincide on the floor (pelvis-centred poses). Axes that
+    `lost_axes` already reports are left out.
+
+    E.g. an extractor that cannot place the dancers in depth leaves both pelvises at depth 0 in
+    every frame while the dancers move across the stage. A still duet whose dancers stand on one
+    line is not reported.
+    """
+    if duet.n_frames == 0:
+        return ()
+    pelvis = pelvis_positions(duet)  # (T, 2, 3)
+    gap = np.abs(pelvis[:, 1] - pelvis[:, 0]).max(axis=0)  # (3,) largest gap per axis
+    moved = (pelvis.max(axis=0) - pelvis.min(axis=0)).max() > travel
+    together = gap[:2].max() <= tolerance  # the same spot on the floor in every frame
+    gone = set(lost_axes(duet, tolerance))
+    return tuple(
+        a
+        for a, g in zip(AXIS_NAMES, gap, strict=True)
+        if g <= tolerance and (moved or together) and a not in gone
+    )
+
+
+def _claims(axes: tuple[str, ...], whole: bool) -> list[str]:
+    """The facts that `axes` lost (whole coordinate or placement only) take away."""
+    claims = ["facing"] if whole and {"x", "y"} & set(axes) else []
+    return claims + ["distance", "contact"] + (["level"] if "z" in axes else [])
+
+
+def _words(items: list[str], conjunction: str = "or") -> str:
+    """Join words: "a", "a or b", "a, b or c"."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
+
+
+def geometry_warnings(duet: Duet, tolerance: float = LOST_AXIS_TOLERANCE) -> list[str]:
+    """One sentence per kind of lost axis (see `lost_axes`, `pinned_axes`), naming the facts
+    that are not claimed; empty for a duet with all three axes. For the report's first page."""
+    out = []
+    constant = lost_axes(duet, tolerance)
+    if constant:
+        names = _words([_AXIS_WORDS[a] for a in constant], "and")
+        verb, it = ("is", "it") if len(constant) == 1 else ("are", "them")
+        out.append(
+            f"{names[0].upper()}{names[1:]} {verb} constant over the whole duet (the extractor "
+            f"lost {it}): no {_words(_claims(constant, True))} is claimed."
+        )
+    pinned = pinned_axes(duet, tolerance)
+    if pinned:
+        names = _words([_AXIS_WORDS[a] for a in pinned], "and")
+        it = "it" if len(pinned) == 1 else "them"
+        out.append(
+            f"The dancers' pelvises never differ in {names} over the whole duet (the input lost "
+            f"where the dancers stand along {it}): no {_words(_claims(pinned, False))} is claimed."
+        )
+    return out
 
 
 # ---------------------------------------------------------------------- tension of strings
@@ -339,6 +441,12 @@ class SceneFacts:
         contact_pairs: (C,) (site of A, site of B).
         contact_fraction: (M, C) share of the interval's frames with the sites within reach.
         contact: (M, C) bool, contact_fraction >= 0.5.
+        lost_axes: axes whose coordinate is constant over the duet (`lost_axes`).
+        pinned_axes: axes along which the pelvises never differ (`pinned_axes`).
+
+    Facts that a lost or pinned axis takes away are marked unknown: distance and
+    contact_fraction NaN and contact False with any axis gone, height_ratio NaN and level -1 with
+    z gone, facing NaN / 0 with a horizontal coordinate constant.
     """
 
     start: np.ndarray
@@ -351,6 +459,23 @@ class SceneFacts:
     contact_pairs: tuple[tuple[str, str], ...]
     contact_fraction: np.ndarray
     contact: np.ndarray
+    lost_axes: tuple[str, ...] = ()
+    pinned_axes: tuple[str, ...] = ()
+
+    @property
+    def claims_distance(self) -> bool:
+        """False when an axis is lost or pinned: distance and contact need all three axes."""
+        return not (self.lost_axes or self.pinned_axes)
+
+    @property
+    def claims_level(self) -> bool:
+        """False when height (z) is lost or pinned."""
+        return "z" not in self.lost_axes + self.pinned_axes
+
+    @property
+    def claims_facing(self) -> bool:
+        """False when a horizontal coordinate is constant."""
+        return not {"x", "y"} & set(self.lost_axes)
 
     def contacts_at(self, m: int) -> list[tuple[str, str]]:
         """The (site of A, site of B) pairs in contact during interval m."""
@@ -366,8 +491,14 @@ def scene_facts(
     low_level: float = LOW_LEVEL,
     high_level: float = HIGH_LEVEL,
     floor_z: float | None = None,
+    tolerance: float = LOST_AXIS_TOLERANCE,
 ) -> SceneFacts:
-    """Facing, distance, level and contacts for each interval [starts[m], ends[m]) seconds."""
+    """Facing, distance, level and contacts for each interval [starts[m], ends[m]) seconds.
+
+    Facts that lost axes take away are marked unknown (see `SceneFacts`); `tolerance` is the
+    spread in metres below which an axis counts as lost (see `lost_axes`, `pinned_axes`).
+    """
+    lost, pinned = lost_axes(duet, tolerance), pinned_axes(duet, tolerance)
     f0, f1 = interval_frames(starts, ends, duet.fps, duet.n_frames)
     n = (f1 - f0).astype(np.float64)  # (M,) frames per interval, >= 1
 
@@ -387,18 +518,39 @@ def scene_facts(
 
     distances, pairs = contact_distances(duet)
     fraction = interval_sums(distances <= contact_distance, f0, f1) / n[:, None]
-    return SceneFacts(
+    distance = interval_sums(pelvis_distance(duet), f0, f1) / n
+    facts = SceneFacts(
         start=np.asarray(starts, dtype=np.float64),
         end=np.asarray(ends, dtype=np.float64),
         facing_deg=facing_deg,
         facing_hour=clock_hour(facing_deg),
-        distance=interval_sums(pelvis_distance(duet), f0, f1) / n,
+        distance=distance,
         height_ratio=mean_ratio,
         level=level_codes(mean_ratio, low_level, high_level),
         contact_pairs=pairs,
         contact_fraction=fraction,
         contact=fraction >= 0.5,
+        lost_axes=lost,
+        pinned_axes=pinned,
     )
+    unknown = {}
+    if not facts.claims_distance:
+        unknown.update(
+            distance=np.full_like(distance, np.nan),
+            contact_fraction=np.full_like(fraction, np.nan),
+            contact=np.zeros(fraction.shape, dtype=bool),
+        )
+    if not facts.claims_level:
+        unknown.update(
+            height_ratio=np.full_like(mean_ratio, np.nan),
+            level=np.full(mean_ratio.shape, -1, dtype=np.int8),
+        )
+    if not facts.claims_facing:
+        unknown.update(
+            facing_deg=np.full_like(facing_deg, np.nan),
+            facing_hour=np.zeros(facing_deg.shape, dtype=np.int64),
+        )
+    return replace(facts, **unknown)
 
 
 def contact_phrase(site_a: str, site_b: str, dancers: tuple[str, str] = ("A", "B")) -> str:
@@ -436,8 +588,10 @@ def conventions(
         "distance": "pelvis to pelvis, metres, averaged over the moment.",
         "contact": f"hands, feet or heads of the two dancers whose nearest joints are within "
         f"{contact_distance:.2f} m for at least half of the moment.",
-        "level": f"pelvis height above the floor (the lowest joints) / leg length: high >= "
-        f"{high_level:g}, middle >= {low_level:g}, low below (standing is about 1.1).",
+        "level": f"pelvis height above the floor (the lowest joints) / the dancer's standing "
+        f"pelvis height ({STANDING_PELVIS_PER_LEG:g} x leg length hip->knee->ankle, longer leg, "
+        f"90th percentile over the clip): high >= {high_level:g}, middle >= {low_level:g}, low "
+        "below (standing is about 1.0, a lunge 0.55-0.75, a squat to knee height about 0.45).",
         "tension": f"tension = the string's two joints move apart (their distance grows faster "
         f"than {dead_band:g} m/s), release = they move toward each other, steady = neither; the "
         "most frequent label over the moment.",

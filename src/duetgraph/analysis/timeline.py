@@ -29,7 +29,14 @@ def format_time(seconds: float, precise: bool = False) -> str:
 
 
 def describe_moments(duet, posterior, cfg, names) -> tuple[list[dict[str, Any]], float]:
-    """Timeline entries and the mean pelvis distance over the whole duet."""
+    """Timeline entries and the mean pelvis distance over the whole duet.
+
+    Facts that lost axes take away (`scene.geometry_warnings` says which) are left out of the
+    entries and their sentences: no distance and no contact with any axis lost ("distance_m" and
+    "distance_range_m" None, "contacts" empty), no level with z lost, no facing with a horizontal
+    coordinate constant. The returned mean distance is measured all the same (metres, pelvis to
+    pelvis): a value near 0 tells the caller that the poses are pelvis-centred.
+    """
     starts, ends = scene.moments(duet.duration, cfg.step)
     n_moments = starts.size
     facts = scene.scene_facts(
@@ -52,7 +59,10 @@ def describe_moments(duet, posterior, cfg, names) -> tuple[list[dict[str, Any]],
     tension = scene.interval_majority(
         scene.string_tension(duet, posterior, used, cfg.dead_band), f0, f1
     )  # (M, U)
-    band = np.floor(facts.distance / cfg.distance_step).astype(np.int64)
+    if facts.claims_distance:
+        band = np.floor(facts.distance / cfg.distance_step).astype(np.int64)
+    else:
+        band = np.full(n_moments, -1, dtype=np.int64)  # one band: no distance is claimed
     duration = ends - starts  # (M,) weights of the moments
     cum_time = np.concatenate([[0.0], np.cumsum(duration)])  # (M+1,)
     cum_p = np.concatenate(
@@ -81,8 +91,13 @@ def describe_moments(duet, posterior, cfg, names) -> tuple[list[dict[str, Any]],
     for i0, i1 in bounds:
         hours, levels, _, contact_idx, is_covered, on_edges = keys[i0]
         weight = duration[i0:i1]
-        distance = float(np.average(facts.distance[i0:i1], weights=weight))
-        d_lo, d_hi = float(facts.distance[i0:i1].min()), float(facts.distance[i0:i1].max())
+        distance, distance_range = None, None
+        if facts.claims_distance:
+            distance = float(np.average(facts.distance[i0:i1], weights=weight))
+            distance_range = [
+                float(facts.distance[i0:i1].min()),
+                float(facts.distance[i0:i1].max()),
+            ]
         found = [
             {
                 "edge": e,
@@ -100,7 +115,9 @@ def describe_moments(duet, posterior, cfg, names) -> tuple[list[dict[str, Any]],
             "start": float(starts[i0]),
             "end": float(ends[i1 - 1]),
             "time": f"{format_time(starts[i0], precise)}-{format_time(ends[i1 - 1], precise)}",
-            "facing_hour": dict(zip(dancers, map(int, hours), strict=True)),
+            "facing_hour": dict(
+                zip(dancers, map(int, hours) if facts.claims_facing else [None] * 2, strict=True)
+            ),
             "facing_deg": dict(
                 zip(dancers, _circular_mean(facts.facing_deg[i0:i1], weight), strict=True)
             ),
@@ -109,7 +126,7 @@ def describe_moments(duet, posterior, cfg, names) -> tuple[list[dict[str, Any]],
                 for d, v in zip(dancers, levels, strict=True)
             },
             "distance_m": distance,
-            "distance_range_m": [d_lo, d_hi],
+            "distance_range_m": distance_range,
             "contacts": [
                 {"a": sa, "b": sb, "text": scene.contact_phrase(sa, sb, dancers)}
                 for sa, sb in contacts
@@ -119,7 +136,7 @@ def describe_moments(duet, posterior, cfg, names) -> tuple[list[dict[str, Any]],
         }
         entry["text"] = _describe(entry, dancers, cfg)
         entries.append(entry)
-    return entries, float(facts.distance.mean()) if n_moments else 0.0
+    return entries, float(scene.pelvis_distance(duet).mean()) if n_moments else 0.0
 
 
 def _circular_mean(degrees: np.ndarray, weight: np.ndarray) -> list[float | None]:
@@ -137,14 +154,21 @@ def _describe(entry: dict[str, Any], dancers: tuple[str, ...], cfg: ReportConfig
     parts = []
     for d in dancers:
         hour, level = entry["facing_hour"][d], entry["level"][d]
+        if hour is None:  # facing not claimed (a lost axis)
+            if level:
+                parts.append(f"{d} at {level} level")
+            continue
         facing = f"faces {hour} o'clock" if hour else "facing unclear"
         parts.append(f"{d} {facing}" + (f" ({level} level)" if level else ""))
-    lo, hi = (round(v, 1) for v in entry["distance_range_m"])
-    parts.append(
-        f"{round(entry['distance_m'], 1):.1f} m apart" if lo == hi else f"{lo:.1f}-{hi:.1f} m apart"
-    )
+    if entry["distance_range_m"] is not None:
+        lo, hi = (round(v, 1) for v in entry["distance_range_m"])
+        parts.append(
+            f"{round(entry['distance_m'], 1):.1f} m apart"
+            if lo == hi
+            else f"{lo:.1f}-{hi:.1f} m apart"
+        )
     parts += [c["text"] for c in entry["contacts"]]
-    text = f"{entry['time']} · {', '.join(parts)}."
+    text = f"{entry['time']} · {', '.join(parts)}." if parts else f"{entry['time']} ·"
     found = entry["strings"]
     if not entry["strings_inferred"]:
         return text + " Strings: not inferred (no window covers this time)."

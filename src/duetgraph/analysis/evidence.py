@@ -1,0 +1,526 @@
+"""Strings as evidence: each with its strength, its significance against surrogates, its
+direction and the time it is on.
+
+`string_evidence(duet)` tests every joint pair between the dancers (sender → receiver) with a
+linear Granger statistic (`granger_null`) and compares it with the same statistic on surrogate
+duets that keep each dancer's own motion and break the timing between them (`surrogates`):
+
+1. **Significance.** p-value per string against its own surrogates; Benjamini-Hochberg over all
+   tested strings at `q` (default 0.05).
+2. **One string per source.** A receiver pulled by A's wrist is also predicted by A's elbow,
+   hand and shoulder, which move with the wrist. For each receiver with several significant
+   senders, every sender but the strongest is tested again *given* the strongest (its history
+   joins the receiver's own); those that add nothing significant (BH over these tests) are folded
+   into it and not shown as strings of their own (`folded_into`).
+3. **Strength.** The share of the receiver's prediction error that the sender removes, measured
+   out of sample (5 contiguous folds), with a 95 % interval from a moving-block bootstrap.
+4. **Direction.** A string and its reverse are both tested; where both are significant the pair
+   is "mutual".
+5. **Time.** The same statistic per time segment (default 10 s), against the same surrogates,
+   for the significant strings; a segment is "on" where its p-value passes BH over every
+   (string, segment) test at q·R/m (Benjamini-Bogomolov: R strings selected of m tested), so
+   the error control holds for the time claims as well.
+
+Measured on data the design did not see (bench/bench_trust.py, bench/RESULTS.md).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from duetgraph.analysis.granger_null import (
+    inter_dancer_edges,
+    own_features,
+    segment_statistics,
+    sender_features,
+    total_statistics,
+)
+from duetgraph.analysis.posterior import StringPosterior
+from duetgraph.analysis.surrogates import (
+    SURROGATE_KINDS,
+    beat_maps,
+    fdr_reject,
+    shared_beat,
+    surrogate_maps,
+    tail_p,
+)
+from duetgraph.atomic import atomic_path
+from duetgraph.clean.resample import resample
+from duetgraph.data.joints import select_joints
+from duetgraph.duet import Duet
+from duetgraph.errors import InputError
+from duetgraph.skeleton import get_skeleton
+
+FORMAT = "duetgraph.evidence"
+FORMAT_VERSION = 1
+_N_FOLDS = 5
+REDUNDANT_SHARE = 0.5
+"""A sender that adds less than this share of its own statistic to its receiver's strongest
+sender is folded into that sender's string."""
+
+
+@dataclass(frozen=True)
+class EvidenceConfig:
+    """Settings of the string test.
+
+    Args:
+        joints: which joints are nodes (`duetgraph.data.joints.select_joints`); "all" by default
+            so that no selection can miss a string.
+        fps: frame rate of the test (the duet is resampled to it).
+        history_s: seconds of past each predictor sees (covers reaction lags up to about this).
+        horizon: frames ahead (at `fps`) the receiver's displacement is forecast.
+        n_surrogates: surrogate duets per test.
+        surrogates: "shift" (circular shifts), "shuffle" (segment shuffles) or "both".
+        min_shift_s: smallest shift and shortest shuffled block, seconds.
+        q: false discovery rate controlled over all tested strings (and over the time claims).
+        segment_s: length of the time segments in which a string is tested for being on.
+        n_boot: bootstrap resamples for the strength's interval.
+        seed: seed of the segment shuffles and the bootstrap.
+    """
+
+    joints: str = "all"
+    fps: float = 10.0
+    history_s: float = 0.8
+    horizon: int = 1
+    n_surrogates: int = 99
+    surrogates: str = "both"
+    min_shift_s: float = 5.0
+    q: float = 0.05
+    segment_s: float = 10.0
+    n_boot: int = 200
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.surrogates not in SURROGATE_KINDS:
+            raise InputError(
+                f"surrogates {self.surrogates!r}: use one of {', '.join(SURROGATE_KINDS)}."
+            )
+        if not 0.0 < self.q < 1.0:
+            raise InputError(f"--fdr {self.q}: the false discovery rate must be in (0, 1).")
+        if self.n_surrogates < 19:
+            raise InputError(f"--surrogates {self.n_surrogates}: use at least 19 surrogates.")
+        if not (self.fps > 0 and self.history_s > 0 and self.segment_s > 0 and self.horizon >= 1):
+            raise InputError("string test: fps, history, segment and horizon must be positive.")
+
+    @property
+    def history(self) -> int:
+        return max(1, round(self.history_s * self.fps))
+
+
+@dataclass(frozen=True)
+class StringEvidence:
+    """The evidence for every tested string of a duet.
+
+    Args:
+        senders, receivers: (E,) node index of each directed string's two ends.
+        node_names: (N,) "A:right_wrist"-style names; node_dancer (N,) 0/1; node_joint (N,).
+        skeleton, dancers: as in the duet.
+        statistic: (E,) Granger statistic on the duet (log ratio of residual determinants).
+        p, q: (E,) p-value against the surrogates and its BH-adjusted value.
+        significant: (E,) bool, shown as a string: passes BH and is not folded into another.
+        folded_into: (E,) the edge whose string carries this one's information, or -1.
+        p_given: (E,) p-value of what the edge adds to its receiver's strongest string (NaN
+            where not tested: edges that did not pass, and the strongest themselves).
+        strength, strength_lo, strength_hi: (E,) share of the receiver's prediction error the
+            sender removes, out of sample, with its 95 % interval (NaN where not measured).
+        segment_start, segment_end: (G,) seconds.
+        segment_p: (E, G) p-value per time segment (NaN for strings not tested in time).
+        segment_on: (E, G) bool, the string is significant in the segment.
+        settings: the EvidenceConfig as a dict, plus what the run measured.
+    """
+
+    senders: np.ndarray
+    receivers: np.ndarray
+    node_names: tuple[str, ...]
+    node_dancer: np.ndarray
+    node_joint: np.ndarray
+    skeleton: str
+    dancers: tuple[str, str]
+    statistic: np.ndarray
+    p: np.ndarray
+    q: np.ndarray
+    significant: np.ndarray
+    folded_into: np.ndarray
+    p_given: np.ndarray
+    strength: np.ndarray
+    strength_lo: np.ndarray
+    strength_hi: np.ndarray
+    segment_start: np.ndarray
+    segment_end: np.ndarray
+    segment_p: np.ndarray
+    segment_on: np.ndarray
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_edges(self) -> int:
+        return len(self.senders)
+
+    def edge_names(self, arrow: str = "->") -> list[str]:
+        return [
+            f"{self.node_names[s]} {arrow} {self.node_names[r]}"
+            for s, r in zip(self.senders, self.receivers, strict=True)
+        ]
+
+    def reverse(self) -> np.ndarray:
+        """(E,) index of each edge's reverse (receiver → sender)."""
+        index = {(int(s), int(r)): e for e, (s, r) in enumerate(zip(self.senders, self.receivers))}
+        return np.array([index[(int(r), int(s))] for s, r in zip(self.senders, self.receivers)])
+
+    def direction(self) -> list[str]:
+        """Per edge: "mutual" where the reverse string is significant too, else "leads"."""
+        rev = self.reverse()
+        return ["mutual" if self.significant[rev[e]] else "leads" for e in range(self.n_edges)]
+
+    def score(self) -> np.ndarray:
+        """(E,) a ranking of the edges by evidence: −log10 of the p-value of what each adds to
+        its receiver's strongest string (its own p-value where it was not tested so), plus its
+        statistic as a tie-break among p-values at the floor."""
+        p = np.where(np.isfinite(self.p_given), self.p_given, self.p)
+        return -np.log10(np.maximum(p, 1e-300)) + np.maximum(self.statistic, 0.0)
+
+    def time_on(self) -> np.ndarray:
+        """(E,) seconds in which each string is significant."""
+        return (self.segment_on * (self.segment_end - self.segment_start)[None]).sum(axis=1)
+
+    def strings(self) -> list[dict[str, Any]]:
+        """The significant strings, strongest first: names, strength, p, q, direction, time on."""
+        names, direction, on = self.edge_names(), self.direction(), self.time_on()
+        rows = []
+        for e in np.flatnonzero(self.significant):
+            spans = _spans(self.segment_on[e], self.segment_start, self.segment_end)
+            rows.append({
+                "string": names[e],
+                "sender": self.node_names[self.senders[e]],
+                "receiver": self.node_names[self.receivers[e]],
+                "strength": _round(self.strength[e]),
+                "strength_ci": [_round(self.strength_lo[e]), _round(self.strength_hi[e])],
+                "p": float(f"{self.p[e]:.3g}"),
+                "q": float(f"{self.q[e]:.3g}"),
+                "direction": direction[e],
+                "time_on_s": round(float(on[e]), 1),
+                "spans_s": spans,
+                "also_carries": [names[f] for f in np.flatnonzero(self.folded_into == e)],
+            })  # fmt: skip
+        return sorted(rows, key=lambda row: -(row["strength"] or 0.0))
+
+    def as_posterior(self) -> StringPosterior:
+        """The significant strings as a posterior for the viewer, video and tracks: one window
+        per time segment, P(string) = 1 where the string is significant in it, else 0."""
+        on = (self.segment_on & self.significant[:, None]).T.astype(np.float32)  # (G, E)
+        probs = np.stack([1.0 - on, on], axis=-1)
+        return StringPosterior(
+            probs=probs,
+            window_start=self.segment_start,
+            window_end=self.segment_end,
+            senders=self.senders,
+            receivers=self.receivers,
+            node_names=self.node_names,
+            node_dancer=self.node_dancer,
+            node_joint=self.node_joint,
+            skeleton=self.skeleton,
+            dancers=self.dancers,
+            edge_prior=None,
+            run=f"string evidence: significant at q {self.settings.get('q', 0.05)} "
+            "(1 = significant in the segment)",
+        )
+
+    # ------------------------------------------------------------------ file format
+    _ARRAYS = ("senders", "receivers", "node_dancer", "node_joint", "statistic", "p", "q",
+               "significant", "folded_into", "p_given", "strength", "strength_lo", "strength_hi",
+               "segment_start", "segment_end", "segment_p", "segment_on")  # fmt: skip
+
+    def save(self, path: str | os.PathLike, overwrite: bool = False) -> Path:
+        """Write `.npz` (plain arrays + JSON metadata) atomically."""
+        path = Path(path)
+        meta = {
+            "format": FORMAT,
+            "version": FORMAT_VERSION,
+            "node_names": list(self.node_names),
+            "skeleton": self.skeleton,
+            "dancers": list(self.dancers),
+            "settings": self.settings,
+        }
+        arrays = {name: np.asarray(getattr(self, name)) for name in self._ARRAYS}
+        with atomic_path(path, overwrite) as (_, f):
+            np.savez_compressed(f, metadata=np.array(json.dumps(meta)), **arrays)
+        return path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> StringEvidence:
+        path = Path(path)
+        try:
+            with np.load(path, allow_pickle=False) as f:
+                meta = json.loads(str(f["metadata"]))
+                arrays = {name: f[name] for name in cls._ARRAYS}
+        except (OSError, ValueError, KeyError) as exc:
+            raise InputError(
+                f"{path}: not a string-evidence file ({exc}); write one with `duetgraph strings`."
+            ) from None
+        if meta.get("format") != FORMAT:
+            raise InputError(f"{path}: not a {FORMAT} file; write one with `duetgraph strings`.")
+        return cls(
+            node_names=tuple(meta["node_names"]),
+            skeleton=meta["skeleton"],
+            dancers=tuple(meta["dancers"]),
+            settings=meta.get("settings", {}),
+            **arrays,
+        )
+
+
+def is_evidence_file(path: str | os.PathLike) -> bool:
+    """True if `path` is an `.npz` written by `StringEvidence.save`."""
+    try:
+        with np.load(Path(path), allow_pickle=False) as f:
+            return "metadata" in f and json.loads(str(f["metadata"])).get("format") == FORMAT
+    except (OSError, ValueError, KeyError):
+        return False
+
+
+def _round(x: float) -> float | None:
+    return None if not np.isfinite(x) else round(float(x), 3)
+
+
+def _spans(on: np.ndarray, start: np.ndarray, end: np.ndarray) -> list[list[float]]:
+    """Merged [start, end] seconds of the True runs of `on`."""
+    spans: list[list[float]] = []
+    for g in np.flatnonzero(on):
+        if spans and abs(spans[-1][1] - start[g]) < 1e-9:
+            spans[-1][1] = float(end[g])
+        else:
+            spans.append([float(start[g]), float(end[g])])
+    return spans
+
+
+# ---------------------------------------------------------------------- the test
+def string_evidence(duet: Duet, config: EvidenceConfig | None = None) -> StringEvidence:
+    """Test every string between the two dancers of `duet` (see the module docstring).
+
+    Raises:
+        InputError: the duet is too short for the surrogates the settings ask for.
+    """
+    cfg = config or EvidenceConfig()
+    skel = get_skeleton(duet.skeleton)
+    selection = select_joints(skel, cfg.joints)
+    joints = [list(selection.joints_a), list(selection.joints_b)]
+    root = skel.parents.index(-1)
+    roots = [root, root]
+    positions = duet.positions
+    if abs(duet.fps - cfg.fps) > 1e-6:
+        positions, _ = resample(positions, duet.fps, cfg.fps)
+    pos = np.asarray(positions, dtype=np.float64)
+    n_frames = len(pos)
+    min_shift = max(1, round(cfg.min_shift_s * cfg.fps))
+    if n_frames < 4 * min_shift:
+        raise InputError(
+            f"{duet.source}: {n_frames / cfg.fps:.0f} s is too short to test strings against "
+            f"surrogates shifted by at least {cfg.min_shift_s:g} s; give at least "
+            f"{4 * cfg.min_shift_s:g} s of duet."
+        )
+    rng = np.random.default_rng(cfg.seed)
+    beat = shared_beat(pos, cfg.fps)
+    if beat is None:
+        taus = surrogate_maps(n_frames, cfg.n_surrogates, min_shift, cfg.surrogates, rng)
+        beat_hz = None
+    else:  # the dancers share a beat: surrogates move by whole beats (see `surrogates`)
+        taus = beat_maps(beat, cfg.n_surrogates, min_shift, cfg.surrogates, rng)
+        beat_hz = float((beat[-1] - beat[0]) / (2 * np.pi) / (n_frames / cfg.fps))
+    history, horizon = cfg.history, cfg.horizon
+    edges = inter_dancer_edges(joints)
+
+    stats = total_statistics(pos, joints, roots, taus, history, horizon)
+    p = tail_p(stats[0], stats[1:], "gamma")
+    passed, qvalue = fdr_reject(p, cfg.q)
+
+    folded, p_given = _fold_shared_senders(pos, joints, roots, edges, taus, stats, passed, cfg)
+    significant = passed & (folded < 0)
+    chosen = np.flatnonzero(significant)
+
+    segment = max(2, round(cfg.segment_s * cfg.fps))
+    _, seg_stats, bounds = segment_statistics(
+        pos, joints, roots, edges[chosen], taus, history, horizon, segment
+    )
+    seg_p = np.full((len(edges), len(bounds)), np.nan)
+    seg_on = np.zeros((len(edges), len(bounds)), dtype=bool)
+    if len(chosen):
+        seg_p[chosen] = tail_p(seg_stats[0], seg_stats[1:], "normal")
+        level = cfg.q * len(chosen) / len(edges)  # Benjamini-Bogomolov: selected families
+        seg_on[chosen] = fdr_reject(seg_p[chosen], level)[0]
+
+    strength = np.full((3, len(edges)), np.nan)
+    for e in chosen:
+        strength[:, e] = _strength(pos, joints, roots, edges[e], history, horizon, segment, cfg)
+
+    names = [f"{duet.dancers[d]}:{skel.joint_names[j]}" for d in (0, 1) for j in joints[d]]
+    settings = {**asdict(cfg), "n_frames": n_frames, "n_tested": len(edges),
+                "beat_hz": beat_hz, "n_passed_fdr": int(passed.sum()), "n_folded": int((folded >= 0).sum())}  # fmt: skip
+    return StringEvidence(
+        senders=edges[:, 0],
+        receivers=edges[:, 1],
+        node_names=tuple(names),
+        node_dancer=np.repeat([0, 1], [len(joints[0]), len(joints[1])]),
+        node_joint=np.array(joints[0] + joints[1]),
+        skeleton=duet.skeleton,
+        dancers=tuple(duet.dancers),
+        statistic=stats[0],
+        p=p,
+        q=qvalue,
+        significant=significant,
+        folded_into=folded,
+        p_given=p_given,
+        strength=strength[0],
+        strength_lo=strength[1],
+        strength_hi=strength[2],
+        segment_start=bounds[:, 0] / cfg.fps,
+        segment_end=bounds[:, 1] / cfg.fps,
+        segment_p=seg_p,
+        segment_on=seg_on,
+        settings=settings,
+    )
+
+
+def _fold_shared_senders(
+    pos, joints, roots, edges, taus, stats, passed, cfg
+) -> tuple[np.ndarray, np.ndarray]:
+    """(E,) for each passed edge that its receiver's strongest passed sender makes redundant,
+    the index of that strongest edge, else -1; and (E,) the p-value of what each tested edge
+    adds to the strongest (NaN where not tested).
+
+    Redundant: given the strongest sender, the edge either adds nothing significant (BH over
+    these tests) or adds less than half of what it explains alone (both measured as the excess
+    of the statistic over its surrogates' mean).
+    """
+    statistic, null_mean = stats[0], stats[1:].mean(axis=0)
+    folded = np.full(len(edges), -1)
+    p_given = np.full(len(edges), np.nan)
+    tests, given = [], []
+    for r in np.unique(edges[passed, 1]):
+        members = np.flatnonzero(passed & (edges[:, 1] == r))
+        if len(members) < 2:
+            continue
+        top = members[np.argmax(statistic[members] - null_mean[members])]
+        for e in members[members != top]:
+            tests.append(e)
+            given.append(top)
+    if not tests:
+        return folded, p_given
+    tests_arr, given_arr = np.array(tests), np.array(given)
+    total, _, _ = segment_statistics(
+        pos, joints, roots, edges[tests_arr], taus, cfg.history, cfg.horizon,
+        segment=len(pos), given=edges[given_arr, 0],
+    )  # fmt: skip
+    p_given[tests_arr] = tail_p(total[0], total[1:], "gamma")
+    adds = fdr_reject(p_given[tests_arr], cfg.q)[0]
+    excess_given = total[0] - total[1:].mean(axis=0)
+    excess_alone = statistic[tests_arr] - null_mean[tests_arr]
+    adds &= excess_given >= REDUNDANT_SHARE * excess_alone
+    folded[tests_arr[~adds]] = given_arr[~adds]
+    return folded, p_given
+
+
+def _strength(pos, joints, roots, edge, history, horizon, block, cfg) -> tuple[float, float, float]:
+    """Out-of-sample share of the receiver's prediction error removed by the sender, and its
+    95 % moving-block bootstrap interval."""
+    n_a = len(joints[0])
+    s, r = int(edge[0]), int(edge[1])
+    d_recv, d_send = int(r >= n_a), int(s >= n_a)
+    j_recv, j_send = joints[d_recv][r - n_a * d_recv], joints[d_send][s - n_a * d_send]
+    t = np.arange(history, len(pos) - horizon)
+    own = own_features(pos[:, d_recv], j_recv, roots[d_recv], t, history)
+    send = sender_features(pos[:, d_send][:, [j_send]], np.arange(len(pos)), t, history)[0]
+    both = np.c_[own, send]
+    y = pos[t + horizon, d_recv, j_recv] - pos[t, d_recv, j_recv]
+    err_own, err_both = np.zeros(len(t)), np.zeros(len(t))
+    folds = np.array_split(np.arange(len(t)), _N_FOLDS)
+    gap = history + horizon  # samples beside a test fold share frames with it: left out
+    for test in folds:
+        train = np.ones(len(t), dtype=bool)
+        train[max(0, test[0] - gap) : test[-1] + 1 + gap] = False
+        for x, err in ((own, err_own), (both, err_both)):
+            w = np.linalg.lstsq(x[train], y[train], rcond=None)[0]
+            err[test] = ((x[test] @ w - y[test]) ** 2).sum(axis=1)
+    value = 1.0 - err_both.sum() / err_own.sum()
+    rng = np.random.default_rng(cfg.seed)
+    n_blocks = max(1, len(t) // block)
+    starts = rng.integers(0, max(1, len(t) - block), size=(cfg.n_boot, n_blocks))
+    idx = (starts[..., None] + np.arange(min(block, len(t)))).reshape(cfg.n_boot, -1)
+    boot = 1.0 - err_both[idx].sum(axis=1) / err_own[idx].sum(axis=1)
+    lo, hi = np.percentile(boot, [2.5, 97.5])
+    return float(value), float(lo), float(hi)
+
+
+# ---------------------------------------------------------------------- tables
+def evidence_json(evidence: StringEvidence) -> str:
+    """The significant strings and what was tested, as JSON text."""
+    s = evidence.settings
+    doc = {
+        "format": "duetgraph.strings_table",
+        "method": "linear Granger test against surrogate duets, BH false discovery rate",
+        "q": s.get("q"),
+        "n_tested": int(evidence.n_edges),
+        "n_significant": int(evidence.significant.sum()),
+        "surrogates": {"n": s.get("n_surrogates"), "kind": s.get("surrogates"),
+                       "min_shift_s": s.get("min_shift_s"), "beat_hz": s.get("beat_hz")},
+        "strings": evidence.strings(),
+    }  # fmt: skip
+    return json.dumps(doc, indent=1) + "\n"
+
+
+def evidence_csv(evidence: StringEvidence) -> str:
+    """One row per significant string: names, strength and interval, p, q, direction, time."""
+    head = "sender,receiver,strength,strength_lo,strength_hi,p,q,direction,time_on_s,spans_s"
+    rows = [head]
+    for r in evidence.strings():
+        spans = " ".join(f"{a:g}-{b:g}" for a, b in r["spans_s"])
+        lo, hi = r["strength_ci"]
+        rows.append(f"{r['sender']},{r['receiver']},{r['strength']},{lo},{hi},{r['p']},{r['q']},"
+                    f"{r['direction']},{r['time_on_s']},{spans}")  # fmt: skip
+    return "\n".join(rows) + "\n"
+
+
+def write_evidence(evidence: StringEvidence, path: str | os.PathLike, overwrite: bool = False):
+    """Write PATH.npz (everything tested) and, beside it, PATH.csv / PATH.json (the significant
+    strings); none is written if one exists and `overwrite` is False.
+
+    Returns:
+        the three paths.
+    """
+    from duetgraph.atomic import check_writable, write_text_atomic
+
+    path = Path(path)
+    csv_path, json_path = path.with_suffix(".csv"), path.with_suffix(".json")
+    for p in (path, csv_path, json_path):
+        check_writable(p, overwrite)
+    evidence.save(path, overwrite=overwrite)
+    write_text_atomic(csv_path, evidence_csv(evidence), overwrite)
+    write_text_atomic(json_path, evidence_json(evidence), overwrite)
+    return path, csv_path, json_path
+
+
+def format_strings(evidence: StringEvidence, limit: int = 12) -> str:
+    """A plain-text table of the significant strings for the console."""
+    rows = evidence.strings()
+    s = evidence.settings
+    head = (f"{len(rows)} significant strings of {evidence.n_edges} tested (false discovery "
+            f"rate {s.get('q', 0.05):g}, {s.get('n_surrogates')} surrogate duets"
+            + (f", aligned to a shared beat of {s['beat_hz']:.2f} Hz" if s.get("beat_hz") else "")
+            + ")")  # fmt: skip
+    if not rows:
+        return (
+            head + "\nNo significant string: nothing in this duet shows one dancer's motion "
+            "predicting the other's beyond chance."
+        )
+    lines = [head, f"  {'string':<40s} {'strength [95% CI]':<22s} {'q':>9s}  direction  time on"]
+    for r in rows[:limit]:
+        lo, hi = r["strength_ci"]
+        ci = f"{100 * (r['strength'] or 0):.0f} % [{100 * (lo or 0):.0f}, {100 * (hi or 0):.0f}]"
+        lines.append(f"  {r['string']:<40s} {ci:<22s} {r['q']:>9.2g}  {r['direction']:<9s}  "
+                     f"{r['time_on_s']:.0f} s")  # fmt: skip
+    if len(rows) > limit:
+        lines.append(f"  ... and {len(rows) - limit} more (see the .csv)")
+    return "\n".join(lines)

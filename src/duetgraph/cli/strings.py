@@ -1,0 +1,81 @@
+"""`duetgraph strings`: which joints of one dancer drive which joints of the other, as evidence.
+
+    duetgraph strings duet.npz -o strings.npz
+
+Tests every joint pair between the dancers against surrogate duets (see
+`duetgraph.analysis.evidence`) and writes strings.npz (every tested string: statistic, p, q,
+strength, time segments) and, beside it, strings.csv / strings.json with the significant ones.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from duetgraph.atomic import check_not_input
+
+
+def add_evidence_arguments(p: argparse.ArgumentParser) -> None:
+    """The string-test flags shared by `strings`, `analyze` and `demo`."""
+    g = p.add_argument_group("string test")
+    g.add_argument(
+        "--joints",
+        default="all",
+        help="joints tested: all, a body part, names (e.g. pelvis,left_wrist) [all]",
+    )
+    g.add_argument(
+        "--fdr",
+        type=float,
+        default=0.05,
+        metavar="Q",
+        help="false discovery rate over all tested strings [0.05]",
+    )
+    g.add_argument(
+        "--surrogates", type=int, default=99, metavar="N", help="surrogate duets per test [99]"
+    )
+    g.add_argument("--segment", type=float, default=10.0, metavar="SECONDS",
+                   help="time segments in which a string is tested for being on [10]")  # fmt: skip
+
+
+def evidence_config(args: argparse.Namespace, seed: int = 0):
+    from duetgraph.analysis.evidence import EvidenceConfig
+
+    return EvidenceConfig(joints=args.joints, q=args.fdr, n_surrogates=args.surrogates,
+                          segment_s=args.segment, seed=seed)  # fmt: skip
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "strings",
+        help="the strings of a duet, each with strength, significance, direction and time",
+        description="Test every joint pair between the dancers against surrogate duets that keep "
+        "each dancer's motion and break their timing; list the significant strings.",
+    )
+    p.add_argument("duet", metavar="DUET", help="the duet (.npz, .npy, .csv)")
+    p.add_argument("-o", "--out", required=True, metavar="STRINGS.npz", help="output file")
+    add_evidence_arguments(p)
+    p.add_argument("--seed", type=int, default=0, help="seed of the shuffles and bootstrap [0]")
+    p.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from duetgraph.analysis.evidence import format_strings, string_evidence, write_evidence
+    from duetgraph.atomic import check_writable
+    from duetgraph.cli._duet_input import load_duet
+    from duetgraph.errors import InputError
+
+    out = Path(args.out)
+    if out.suffix != ".npz":
+        raise InputError(f"{out}: the output must end in .npz (e.g. -o strings.npz).")
+    outputs = [out, out.with_suffix(".csv"), out.with_suffix(".json")]
+    check_not_input(outputs, [args.duet])
+    for path in outputs:
+        check_writable(path, args.overwrite)
+    config = evidence_config(args, args.seed)
+    duet = load_duet(args.duet)
+    evidence = string_evidence(duet, config)
+    write_evidence(evidence, out, overwrite=args.overwrite)
+    print(format_strings(evidence))
+    print(f"wrote {out}, {outputs[1].name}, {outputs[2].name}")
+    return 0
