@@ -8,10 +8,12 @@ duets that keep each dancer's own motion and break the timing between them (`sur
 1. **Significance.** p-value per string against its own surrogates; Benjamini-Hochberg over all
    tested strings at `q` (default 0.05).
 2. **One string per source.** A receiver pulled by A's wrist is also predicted by A's elbow,
-   hand and shoulder, which move with the wrist. For each receiver with several significant
-   senders, every sender but the strongest is tested again *given* the strongest (its history
-   joins the receiver's own); those that add nothing significant (BH over these tests) are folded
-   into it and not shown as strings of their own (`folded_into`).
+   hand and shoulder, which move with the wrist. Per receiver, senders are kept by forward
+   selection: the strongest, then each one that adds significantly (BH) and substantially to
+   those kept (their histories join the receiver's own), at most `MAX_SENDERS`. The others are
+   folded into the strongest (`folded_into`), as are echoes: the same sender to a joint that
+   hangs below the receiver (a hand moving with its wrist), and a reverse string much weaker
+   than its forward one (a follower's copy of the leader, which smoothing makes predictive).
 3. **Strength.** The share of the receiver's prediction error that the sender removes, measured
    out of sample (5 contiguous folds), with a 95 % interval from a moving-block bootstrap.
 4. **Direction.** A string and its reverse are both tested; where both are significant the pair
@@ -52,7 +54,6 @@ from duetgraph.analysis.surrogates import (
 )
 from duetgraph.atomic import atomic_path
 from duetgraph.clean.resample import resample
-from duetgraph.data.joints import select_joints
 from duetgraph.duet import Duet
 from duetgraph.errors import InputError
 from duetgraph.skeleton import get_skeleton
@@ -60,6 +61,7 @@ from duetgraph.skeleton import get_skeleton
 FORMAT = "duetgraph.evidence"
 FORMAT_VERSION = 1
 _N_FOLDS = 5
+MAX_SENDERS = 3  # senders kept per receiver at most
 REDUNDANT_SHARE = 0.5
 """A sender that adds less than this share of its own statistic to its receiver's strongest
 sender is folded into that sender's string."""
@@ -169,8 +171,13 @@ class StringEvidence:
 
     def reverse(self) -> np.ndarray:
         """(E,) index of each edge's reverse (receiver → sender)."""
-        index = {(int(s), int(r)): e for e, (s, r) in enumerate(zip(self.senders, self.receivers))}
-        return np.array([index[(int(r), int(s))] for s, r in zip(self.senders, self.receivers)])
+        index = {
+            (int(s), int(r)): e
+            for e, (s, r) in enumerate(zip(self.senders, self.receivers, strict=True))
+        }
+        return np.array(
+            [index[(int(r), int(s))] for s, r in zip(self.senders, self.receivers, strict=True)]
+        )
 
     def direction(self) -> list[str]:
         """Per edge: "mutual" where the reverse string is significant too, else "leads"."""
@@ -247,7 +254,7 @@ class StringEvidence:
             "settings": self.settings,
         }
         arrays = {name: np.asarray(getattr(self, name)) for name in self._ARRAYS}
-        with atomic_path(path, overwrite) as (_, f):
+        with atomic_path(path, overwrite) as tmp, open(tmp, "wb") as f:
             np.savez_compressed(f, metadata=np.array(json.dumps(meta)), **arrays)
         return path
 
@@ -298,16 +305,28 @@ def _spans(on: np.ndarray, start: np.ndarray, end: np.ndarray) -> list[list[floa
 
 
 # ---------------------------------------------------------------------- the test
-def string_evidence(duet: Duet, config: EvidenceConfig | None = None) -> StringEvidence:
+def string_evidence(
+    duet: Duet, config: EvidenceConfig | None = None, joints: tuple | None = None
+) -> StringEvidence:
     """Test every string between the two dancers of `duet` (see the module docstring).
+
+    Args:
+        duet: the duet, at any frame rate (resampled to `config.fps`).
+        config: the test's settings.
+        joints: (joints of A, joints of B) as skeleton indices, e.g. from
+            `duetgraph.data.joints.select_joints(skeleton, config.joints)`; None: every joint
+            (then `config.joints` must be "all").
 
     Raises:
         InputError: the duet is too short for the surrogates the settings ask for.
     """
     cfg = config or EvidenceConfig()
     skel = get_skeleton(duet.skeleton)
-    selection = select_joints(skel, cfg.joints)
-    joints = [list(selection.joints_a), list(selection.joints_b)]
+    if joints is None:
+        if cfg.joints != "all":
+            raise ValueError(f"resolve the joints {cfg.joints!r} with select_joints and pass them")
+        joints = (range(skel.n_joints), range(skel.n_joints))
+    joints = [list(joints[0]), list(joints[1])]
     root = skel.parents.index(-1)
     roots = [root, root]
     positions = duet.positions
@@ -337,7 +356,9 @@ def string_evidence(duet: Duet, config: EvidenceConfig | None = None) -> StringE
     p = tail_p(stats[0], stats[1:], "gamma")
     passed, qvalue = fdr_reject(p, cfg.q)
 
-    folded, p_given = _fold_shared_senders(pos, joints, roots, edges, taus, stats, passed, cfg)
+    folded, p_given = _fold_shared_senders(
+        pos, joints, roots, edges, taus, stats, passed, cfg, skel.parents
+    )
     significant = passed & (folded < 0)
     chosen = np.flatnonzero(significant)
 
@@ -385,42 +406,93 @@ def string_evidence(duet: Duet, config: EvidenceConfig | None = None) -> StringE
 
 
 def _fold_shared_senders(
-    pos, joints, roots, edges, taus, stats, passed, cfg
+    pos, joints, roots, edges, taus, stats, passed, cfg, parents
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(E,) for each passed edge that its receiver's strongest passed sender makes redundant,
-    the index of that strongest edge, else -1; and (E,) the p-value of what each tested edge
-    adds to the strongest (NaN where not tested).
+    """Keep, per receiver, the senders that each add to those kept before them.
 
-    Redundant: given the strongest sender, the edge either adds nothing significant (BH over
-    these tests) or adds less than half of what it explains alone (both measured as the excess
-    of the statistic over its surrogates' mean).
+    Forward selection among a receiver's passed senders: the strongest is kept; each round tests
+    every other sender given all kept ones (their histories join the receiver's own) and keeps
+    the one that adds most, if what it adds is significant (BH over the round's tests) and at
+    least `REDUNDANT_SHARE` of what it explains alone (both as excess over the surrogates'
+    mean); at most `MAX_SENDERS` per receiver. The rest are folded into the strongest.
+
+    Returns:
+        folded (E,): the edge each folded edge is folded into, else -1; p_given (E,): the
+        p-value of what each tested edge adds to the kept senders of its receiver at its last
+        test (NaN where not tested).
     """
     statistic, null_mean = stats[0], stats[1:].mean(axis=0)
+    excess = statistic - null_mean
     folded = np.full(len(edges), -1)
     p_given = np.full(len(edges), np.nan)
-    tests, given = [], []
+    kept: dict[int, list[int]] = {}
+    open_: dict[int, list[int]] = {}
     for r in np.unique(edges[passed, 1]):
         members = np.flatnonzero(passed & (edges[:, 1] == r))
-        if len(members) < 2:
-            continue
-        top = members[np.argmax(statistic[members] - null_mean[members])]
-        for e in members[members != top]:
-            tests.append(e)
-            given.append(top)
-    if not tests:
-        return folded, p_given
-    tests_arr, given_arr = np.array(tests), np.array(given)
-    total, _, _ = segment_statistics(
-        pos, joints, roots, edges[tests_arr], taus, cfg.history, cfg.horizon,
-        segment=len(pos), given=edges[given_arr, 0],
-    )  # fmt: skip
-    p_given[tests_arr] = tail_p(total[0], total[1:], "gamma")
-    adds = fdr_reject(p_given[tests_arr], cfg.q)[0]
-    excess_given = total[0] - total[1:].mean(axis=0)
-    excess_alone = statistic[tests_arr] - null_mean[tests_arr]
-    adds &= excess_given >= REDUNDANT_SHARE * excess_alone
-    folded[tests_arr[~adds]] = given_arr[~adds]
+        members = members[np.argsort(-excess[members])]
+        kept[int(r)], open_[int(r)] = [int(members[0])], [int(e) for e in members[1:]]
+    for _ in range(MAX_SENDERS - 1):
+        tests = [(r, e) for r in open_ for e in open_[r]]
+        if not tests:
+            break
+        tested = np.array([e for _, e in tests])
+        given = [tuple(int(edges[k, 0]) for k in kept[r]) for r, _ in tests]
+        total, _, _ = segment_statistics(pos, joints, roots, edges[tested], taus, cfg.history,
+                                         cfg.horizon, segment=len(pos), given=given)  # fmt: skip
+        p_given[tested] = tail_p(total[0], total[1:], "gamma")
+        adds_excess = total[0] - total[1:].mean(axis=0)
+        adds = fdr_reject(p_given[tested], cfg.q)[0]
+        adds &= adds_excess >= REDUNDANT_SHARE * excess[tested]
+        for r in list(open_):
+            mine = [i for i, (rr, _) in enumerate(tests) if rr == r and adds[i]]
+            if mine:
+                best = max(mine, key=lambda i: adds_excess[i])
+                kept[r].append(int(tested[best]))
+            drop = {int(tested[i]) for i, (rr, _) in enumerate(tests) if rr == r and not adds[i]}
+            open_[r] = [e for e in open_[r] if e not in drop and e not in kept[r]]
+            if not open_[r]:
+                del open_[r]
+    for r, rest in open_.items():  # never tested to the end: beyond MAX_SENDERS
+        for e in rest:
+            folded[e] = kept[r][0]
+    for r in kept:
+        for e in np.flatnonzero(passed & (edges[:, 1] == r)):
+            if e not in kept[r]:
+                folded[e] = kept[r][0]
+    _fold_echoes(edges, passed, folded, excess, joints, parents)
     return folded, p_given
+
+
+def _fold_echoes(edges, passed, folded, excess, joints, parents) -> None:
+    """Fold in place two kinds of echo of a kept string (sender s → receiver r):
+    - the same sender to two joints of the receiver's dancer, one below the other in its
+      skeleton (a hand moves with its wrist, an elbow with the wrist an IK limb places): the
+      weaker string is folded into the stronger;
+    - the reverse r → s when it explains less than `REDUNDANT_SHARE` of what s → r does (a
+      follower's copy of the leader's motion, which smoothing can make look predictive)."""
+    shown = passed & (folded < 0)
+    index = {(int(s), int(r)): e for e, (s, r) in enumerate(edges)}
+    offsets = (0, len(joints[0]))
+    node_of = [{j: offsets[d] + i for i, j in enumerate(joints[d])} for d in (0, 1)]
+
+    for e in np.flatnonzero(shown):
+        s, r = int(edges[e, 0]), int(edges[e, 1])
+        rev = index.get((r, s))
+        if rev is not None and shown[rev] and excess[rev] < REDUNDANT_SHARE * excess[e]:
+            folded[rev] = e
+    shown = passed & (folded < 0)
+    for e in np.flatnonzero(shown):
+        s, r = int(edges[e, 0]), int(edges[e, 1])
+        dancer = int(r >= offsets[1])
+        joint = joints[dancer][r - offsets[dancer]]
+        while parents[joint] >= 0:  # up the receiver's skeleton
+            joint = parents[joint]
+            above = index.get((s, node_of[dancer].get(joint, -1)))
+            if above is not None and shown[above] and folded[above] < 0:
+                weak, strong = (e, above) if excess[e] <= excess[above] else (above, e)
+                folded[weak] = strong
+                if weak == e:
+                    break
 
 
 def _strength(pos, joints, roots, edge, history, horizon, block, cfg) -> tuple[float, float, float]:
@@ -524,3 +596,11 @@ def format_strings(evidence: StringEvidence, limit: int = 12) -> str:
     if len(rows) > limit:
         lines.append(f"  ... and {len(rows) - limit} more (see the .csv)")
     return "\n".join(lines)
+
+
+def load_strings(path: str | os.PathLike) -> StringPosterior:
+    """What viz and export draw from a strings file: a tested-strings file (`duetgraph
+    strings`, `analyze`) as its significant strings over time, or an NRI posterior as is."""
+    if is_evidence_file(path):
+        return StringEvidence.load(path).as_posterior()
+    return StringPosterior.load(path)

@@ -197,7 +197,7 @@ def segment_statistics(
     history: int,
     horizon: int,
     segment: int,
-    given: np.ndarray | None = None,
+    given: Sequence[tuple[int, ...]] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The statistic of some edges over the whole duet and per time segment.
 
@@ -205,9 +205,9 @@ def segment_statistics(
         pos, joints, roots, taus, history, horizon: as for `total_statistics`.
         edges: (E', 2) sender and receiver nodes (as in `inter_dancer_edges`).
         segment: frames per time segment.
-        given: (E',) for each edge another sender node whose (unshifted) history joins the
-            receiver's own features, or -1: the conditional test "does this sender add to
-            that one?"
+        given: for each edge, sender nodes (of the same dancer as its sender) whose unshifted
+            histories join the receiver's own features: the conditional test "does this sender
+            add to those?"; None: none.
 
     Returns:
         total (1 + len(taus), E'), per_segment (1 + len(taus), E', G), bounds (G, 2) frames.
@@ -218,7 +218,7 @@ def segment_statistics(
     bounds = segment_bounds(n_frames, segment)
     seg_of = np.searchsorted(bounds[:, 1], t, side="right")
     all_taus = [np.arange(n_frames)] + list(taus)
-    given = np.full(len(edges), -1) if given is None else np.asarray(given)
+    given = [()] * len(edges) if given is None else [tuple(int(g) for g in x) for x in given]
     n_a = len(joints[0])
     total = np.zeros((len(all_taus), len(edges)))
     per_seg = np.zeros((len(all_taus), len(edges), len(bounds)))
@@ -227,43 +227,65 @@ def segment_statistics(
         dancer = int(node >= n_a)
         return dancer, joints[dancer][node - n_a * dancer]
 
-    groups: dict[tuple[int, int], list[int]] = {}
-    for e, (_, r) in enumerate(edges):  # one fit per receiver (and conditioning sender)
-        groups.setdefault((int(r), int(given[e])), []).append(e)
+    groups: dict[tuple[int, tuple[int, ...]], list[int]] = {}
+    for e, (_, r) in enumerate(edges):  # one fit per receiver (and conditioning senders)
+        groups.setdefault((int(r), given[e]), []).append(e)
+    fits = []
     for (r, g), members in groups.items():
         d_recv, j_recv = locate(r)
         d_send = 1 - d_recv
         recv_pos = pos[:, d_recv]
         own = own_features(recv_pos, j_recv, roots[d_recv], t, history)
-        if g >= 0:  # the conditioning sender, at its true time, joins the receiver's own state
-            extra = sender_features(pos[:, d_send][:, [locate(g)[1]]], all_taus[0], t, history)
-            own = np.c_[own, extra[0]]
+        if g:  # the conditioning senders, at their true time, join the receiver's own state
+            cond = pos[:, d_send][:, [locate(x)[1] for x in g]]
+            extra = sender_features(cond, all_taus[0], t, history)  # (len(g), S, Fs)
+            own = np.c_[own, extra.transpose(1, 0, 2).reshape(len(t), -1)]
         y = recv_pos[t + horizon, j_recv] - recv_pos[t, j_recv]
-        send = pos[:, d_send][:, [locate(int(edges[e, 0]))[1] for e in members]]
-        for row, tau in enumerate(all_taus):
-            keep = consecutive(tau, t, history)
-            feats = sender_features(send, tau, t, history)[:, keep]
-            a, b = _edge_statistics(own[keep], y[keep], feats, seg_of[keep], len(bounds))
+        senders = [locate(int(edges[e, 0]))[1] for e in members]
+        fits.append((members, d_send, senders, _basis(own), y))  # basis once for all rows
+    needed = [sorted({j for _, d, js, _, _ in fits if d == dancer for j in js}) for dancer in (0, 1)]
+    for row, tau in enumerate(all_taus):
+        keep = consecutive(tau, t, history)
+        feats = [  # every needed sender joint's features under this surrogate, once
+            dict(zip(needed[d], sender_features(pos[:, d][:, needed[d]], tau, t, history)[:, keep],
+                     strict=True)) if needed[d] else {}
+            for d in (0, 1)
+        ]  # fmt: skip
+        for members, d_send, senders, u, y in fits:
+            x = np.stack([feats[d_send][j] for j in senders])
+            a, b = _edge_statistics(u, keep, y[keep], x, seg_of[keep], len(bounds))
             total[row, members], per_seg[row, members] = a, b
     return total, per_seg, bounds
 
 
 def _edge_statistics(
-    own: np.ndarray, y: np.ndarray, senders: np.ndarray, segs: np.ndarray, n_segments: int
+    u: np.ndarray,
+    keep: np.ndarray,
+    y: np.ndarray,
+    senders: np.ndarray,
+    segs: np.ndarray,
+    n_segments: int,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Statistics of every sender for one receiver.
 
     Args:
-        own: (n, F) receiver's own features; y: (n, 3) its displacement;
+        u: (S, p) orthonormal basis of the receiver's own features over all samples.
+        keep: (S,) the samples used (no seam); the projection is made exact on them.
+        y: (n, 3) the receiver's displacement on the kept samples;
         senders: (Js, n, Fs) each sender's features; segs: (n,) segment of each sample.
 
     Returns:
         ((Js,), (Js, G)) log RSS ratios over all samples and per segment.
     """
-    u = _basis(own)
-    y_res = y - u @ (u.T @ y)  # (n, 3) what the receiver's own state leaves unexplained
+    u_k, u_s = u[keep], u[~keep]
+    m = np.eye(u.shape[1]) - u_s.T @ u_s + 1e-12 * np.eye(u.shape[1])
+
+    def residual(x: np.ndarray) -> np.ndarray:  # x minus its projection on the own features
+        return x - u_k @ np.linalg.solve(m, u_k.T @ x)
+
+    y_res = residual(y)  # (n, 3) what the receiver's own state leaves unexplained
     flat = senders.transpose(1, 0, 2).reshape(len(y), -1)  # (n, Js·Fs)
-    s_res = (flat - u @ (u.T @ flat)).reshape(len(y), *senders.shape[::2]).transpose(1, 0, 2)
+    s_res = residual(flat).reshape(len(y), *senders.shape[::2]).transpose(1, 0, 2)
     gram = s_res.transpose(0, 2, 1) @ s_res  # (Js, Fs, Fs)
     gram += _RIDGE * np.trace(gram, axis1=1, axis2=2)[:, None, None] * np.eye(gram.shape[1])
     cross = s_res.transpose(0, 2, 1) @ y_res  # (Js, Fs, 3)

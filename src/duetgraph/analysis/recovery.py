@@ -239,3 +239,27 @@ def _share(hit: np.ndarray, of: np.ndarray, weight: np.ndarray) -> float:
     """Weighted share of `of` that is `hit` (NaN when `of` is empty)."""
     total = float((weight * of).sum())
     return float((weight * hit).sum() / total) if total > 0 else float("nan")
+
+
+def implied_by_motion(simulate, strings: Sequence[Planted], min_move_m: float = 0.01):
+    """(a_joint, b_joint) pairs a planted string moves besides its own B joint.
+
+    Args:
+        simulate: strings tuple -> Duet of the same seed (so that only the strings differ).
+        strings: the resolved planted strings.
+        min_move_m: a B joint the string moves by more than this on average is implied.
+    """
+    from duetgraph.skeleton import get_skeleton
+
+    base = simulate(())
+    skeleton = get_skeleton(base.skeleton)
+    pairs = []
+    for s in strings:
+        alone = simulate((s,))
+        moved = np.linalg.norm(alone.positions[:, 1] - base.positions[:, 1], axis=-1).mean(axis=0)
+        pairs += [
+            (s.a_joint, skeleton.joint_names[j])
+            for j in np.flatnonzero(moved > min_move_m)
+            if skeleton.joint_names[j] != s.b_joint
+        ]
+    return pairs

@@ -83,6 +83,7 @@ class Report:
     lead_follow: dict[str, Any]
     body_parts: tuple[dict[str, Any], ...]
     timeline: tuple[dict[str, Any], ...]
+    evidence: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able content (tuples become lists in JSON)."""
@@ -93,6 +94,8 @@ class Report:
         return json.dumps(self.to_dict(), indent=1, ensure_ascii=False) + "\n"
 
     def to_markdown(self) -> str:
+        if self.evidence is not None:
+            return self._evidence_markdown()
         m = self.meta
         a, b = m["dancers"]
         lines = [
@@ -138,6 +141,105 @@ class Report:
         lines += ["", "## Timeline", ""]
         lines += [f"- {entry['text']}" for entry in self.timeline]
         return "\n".join(lines) + "\n"
+
+
+    def _evidence_markdown(self) -> str:
+        """First page: the significant strings, when the relationship changes, and what the
+        evidence is; then an appendix with conventions, hubs and the timeline."""
+        m, ev = self.meta, self.evidence
+        a, b = m["dancers"]
+        lines = [
+            f"# Choreographic syntax: {a} & {b}",
+            "",
+            f"Duet `{m['source']}`: {format_time(m['duration'])} long, skeleton {m['skeleton']}, "
+            f"{m['fps']:g} fps.",
+            "",
+        ]
+        lines += [f"> **Warning:** {w}" for w in self.warnings] + ([""] if self.warnings else [])
+        lines += ["## Who pulls whom", ""]
+        if ev["strings"]:
+            lines += _table(
+                ["string", "strength [95 % CI]", "when", "q", "direction"],
+                [[r["string"].replace(" -> ", " → "), _strength_text(r),
+                  _spans_text(r["spans_s"]) or "not placed in time", f"{r['q']:.2g}",
+                  r["direction"]] for r in ev["strings"][: 3 * self_top(self)]],
+                "",
+            )  # fmt: skip
+            if len(ev["strings"]) > 3 * self_top(self):
+                lines.append(f"\n{len(ev['strings']) - 3 * self_top(self)} more in strings.csv.")
+        else:
+            lines.append(
+                f"**No significant string.** Of {ev['n_tested']} joint pairs tested, none moves "
+                "with the partner beyond what the surrogate duets show by chance: nothing here "
+                "shows one dancer's motion pulling the other's."
+            )
+        lines += ["", "## When the relationship changes", ""]
+        lines += [f"- {c}" for c in ev["changes"]] or ["No string switches on or off."]
+        lines += ["", "## What this evidence is and is not", "", ev["about"], ""]
+        lines += ["---", "", "## Appendix: conventions", ""]
+        lines += [f"- **{k.replace('_', ' ').capitalize()}**: {v}" for k, v in self.conventions.items()]
+        lines += ["", "## Appendix: body parts", ""]
+        lines += _table(
+            ["from", "to", "significant string-segments"],
+            [[p["from"], p["to"], p["n_strong"]] for p in self.body_parts],
+            "No significant strings to group.",
+        )
+        lines += ["", "## Appendix: timeline", ""]
+        lines += [f"- {entry['text']}" for entry in self.timeline]
+        return "\n".join(lines) + "\n"
+
+
+def self_top(report: Report) -> int:
+    return int(report.meta.get("top_k", 5))
+
+
+def _strength_text(row: dict[str, Any]) -> str:
+    lo, hi = row["strength_ci"]
+    if row["strength"] is None:
+        return "–"
+    ci = f" [{100 * lo:.0f}, {100 * hi:.0f}]" if lo is not None and hi is not None else ""
+    return f"{100 * row['strength']:.0f} %{ci}"
+
+
+def _spans_text(spans: list[list[float]]) -> str:
+    return ", ".join(f"{format_time(a)}-{format_time(b)}" for a, b in spans)
+
+
+def evidence_summary(evidence, duet: Duet) -> dict[str, Any]:
+    """The report's first page from a `StringEvidence`: strings, changes, what it is."""
+    rows = evidence.strings()
+    s = evidence.settings
+    on = evidence.segment_on & evidence.significant[:, None]  # (E, G)
+    names = evidence.edge_names(arrow="→")
+    changes = []
+    for g in range(1, on.shape[1]):
+        started = [names[e] for e in np.flatnonzero(on[:, g] & ~on[:, g - 1])]
+        stopped = [names[e] for e in np.flatnonzero(~on[:, g] & on[:, g - 1])]
+        if started or stopped:
+            parts = ([f"on: {', '.join(started)}"] if started else []) + (
+                [f"off: {', '.join(stopped)}"] if stopped else [])  # fmt: skip
+            changes.append(f"{format_time(float(evidence.segment_start[g]))} · " + "; ".join(parts))
+    beat = s.get("beat_hz")
+    about = (
+        f"Every one of the {evidence.n_edges} joint pairs between the dancers was tested: does "
+        "the sender's motion over the last "
+        f"{s.get('history_s', 0.8):g} s predict where the receiver moves next, beyond what the "
+        "receiver's own motion predicts (a linear Granger test)? The same test was run on "
+        f"{s.get('n_surrogates')} surrogate duets that keep each dancer's own motion but move one "
+        f"dancer in time by at least {s.get('min_shift_s', 5):g} s (circular shifts and shuffled "
+        "segments"
+        + (f", by whole beats of the {beat:.2f} Hz beat both dancers share" if beat else "")
+        + "). A string is listed when it beats its surrogates with the false discovery rate held "
+        f"at {s.get('q', 0.05):g} over all pairs, and when it is not merely a neighbour of a "
+        "stronger string to the same joint. Strength is the share of the receiver's prediction "
+        "error the sender removes on held-out time; 'when' lists the "
+        f"{s.get('segment_s', 10):g}-s segments in which the string is significant. It is "
+        "evidence of predictable timing, not of touch or intention: a string can be a cue, a "
+        "shared count, or one dancer adapting to the other, and a weak string in a short duet "
+        "can be missed."
+    )
+    return {"strings": rows, "changes": changes, "about": about,
+            "n_tested": int(evidence.n_edges), "settings": s}  # fmt: skip
 
 
 def _table(header: list[str], rows: list[list[Any]], empty: str) -> list[str]:
@@ -197,7 +299,10 @@ def check_match(duet: Duet, posterior: StringPosterior) -> list[str]:
 
 
 def build_report(
-    duet: Duet, posterior: StringPosterior, config: ReportConfig | None = None
+    duet: Duet,
+    posterior: StringPosterior,
+    config: ReportConfig | None = None,
+    evidence=None,
 ) -> Report:
     """Describe the duet moment by moment with its strings (see the module docstring).
 
@@ -205,9 +310,12 @@ def build_report(
         duet: T frames; its times are frame / fps seconds.
         posterior: W windows over the same duet (seconds from its first frame), E edges.
         config: thresholds and segmentation; defaults if None.
+        evidence: the tested strings (`analysis.evidence.StringEvidence`); with it the report's
+            first page holds the significant strings, and `posterior` should be its
+            `as_posterior()`.
     """
     cfg = config or ReportConfig()
-    warnings = check_match(duet, posterior)
+    warnings = check_match(duet, posterior) + scene.geometry_warnings(duet)
     dancers = tuple(duet.dancers)
     if tuple(posterior.dancers) != dancers:
         posterior = replace(posterior, dancers=dancers)
@@ -249,6 +357,7 @@ def build_report(
         "segmentation": cfg.segmentation,
         "prior_gap": strings.prior_gap(posterior),
         "mean_p_string": float(p.mean()) if p.size else None,
+        "top_k": cfg.top_k,
     }
     return Report(
         meta=meta,
@@ -266,6 +375,7 @@ def build_report(
             for link in parts[: 2 * cfg.top_k]
         ),
         timeline=tuple(timeline),
+        evidence=None if evidence is None else evidence_summary(evidence, duet),
     )
 
 

@@ -7,10 +7,10 @@ ours may import. Every file goes into one output folder:
 ```
 OUT/
   duet.npz          the cleaned duet (when the input needed cleaning)
-  run/              the trained model (config.toml, best.pt, last.pt, metrics.csv)
-  strings.npz/.csv/.json   the inferred strings
-  report.md, report.json   the choreographic description
-  duet.mp4, viewer.html, *.png
+  strings.npz       every tested string (analysis.evidence); strings.csv/.json: the significant ones
+  report.md, report.json   the choreographic description, significant strings first
+  duet.mp4, viewer.html, *.png   the significant strings over time
+  run/, nri_posterior.npz  with --nri only: the NRI model and its raw (untested) edge posterior
 ```
 
 `run_batch` runs the journey on many duets, each into its own subfolder `OUT/<name>/`, in
@@ -21,6 +21,7 @@ table; the caller exits non-zero if any duet failed.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import logging
@@ -28,10 +29,11 @@ import os
 import sys
 import time
 import traceback
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from duetgraph.analysis.evidence import EvidenceConfig
 from duetgraph.duet import Duet
 from duetgraph.errors import DuetgraphError, InputError, OutputError
 from duetgraph.extract.video import VIDEO_SUFFIXES
@@ -42,6 +44,7 @@ OUTPUTS = (
     "detections.json",
     "duet.npz",
     "run",
+    "nri_posterior.npz",
     "strings.npz",
     "strings.csv",
     "strings.json",
@@ -63,15 +66,18 @@ TWO_FILE_SUFFIXES = (".bvh", ".pk", ".pkl")
 
 @dataclass(frozen=True)
 class JourneyOptions:
-    """Settings of the journey; training settings use the duet defaults unless given."""
+    """Settings of the journey: the string test (`evidence`), and the optional NRI model
+    (`nri`: trained on `nri_joints` and written as its raw posterior beside the tested strings).
+    """
 
-    joints: str = "pelvis,left_wrist,right_wrist"
+    evidence: EvidenceConfig = EvidenceConfig()
+    nri: bool = False
+    nri_joints: str = "pelvis,left_wrist,right_wrist"
     epochs: int = 8
     hidden: int = 64
     edge_types: int = 2
     rotations: int = 4
     model_fps: float = 10.0
-    threshold: float = 0.8
     video: str = "mp4"  # "mp4", "gif" or "none"
     video_fps: float | None = 15.0
     seed: int = 0
@@ -107,23 +113,55 @@ def _step(name: str, t0: float) -> None:
 def run_journey(
     duet: Duet, out: Path, options: JourneyOptions, overwrite: bool, t0: float
 ) -> dict[str, Any]:
-    """Train on `duet`, infer its strings and write every output into `out`.
+    """Test the strings of `duet` and write every output into `out`.
 
     Returns:
-        {"posterior": StringPosterior, "report": Report, "run": Path, "files": [Path, ...]}
+        {"evidence": StringEvidence, "posterior": the significant strings as a StringPosterior,
+        "report": Report, "nri_posterior": StringPosterior or None}
     """
-    from duetgraph.analysis.posterior import write_strings_csv, write_strings_json
+    from duetgraph.analysis.evidence import format_strings, write_evidence
     from duetgraph.analysis.report import ReportConfig, build_report, write_report
-    from duetgraph.train.duet import duet_run_config, train_duet
-    from duetgraph.train.infer import infer_strings
+    from duetgraph.cli.strings import run_string_test
     from duetgraph.viz.figures import write_figures
     from duetgraph.viz.video import VideoConfig, render_video
     from duetgraph.viz.viewer import ViewerConfig, write_viewer
 
     o = options
+    cfg = o.evidence
+    _step(f"testing every string ({cfg.joints} joints) against {cfg.n_surrogates} surrogate "
+          f"duets", t0)  # fmt: skip
+    evidence = run_string_test(duet, cfg)
+    write_evidence(evidence, out / "strings.npz", overwrite=overwrite)
+    print(format_strings(evidence), flush=True)
+    _step("wrote strings.npz, strings.csv, strings.json", t0)
+    nri_posterior, metrics = None, None
+    if o.nri:
+        nri_posterior, metrics = _nri(duet, out, o, overwrite, t0)
+    posterior = evidence.as_posterior()
+    report = build_report(duet, posterior, ReportConfig(threshold=0.5), evidence=evidence)
+    write_report(report, out, overwrite=overwrite)
+    write_figures(out, posterior, metrics, 0.5, overwrite=overwrite)
+    viewer = ViewerConfig(threshold=0.5, min_threshold=0.5)
+    write_viewer(duet, out / "viewer.html", posterior, report, viewer,
+                 overwrite=overwrite)  # fmt: skip
+    _step("wrote report.md, report.json, figures and viewer.html", t0)
+    if o.video != "none":
+        video = out / f"duet.{o.video}"
+        render_video(duet, video, posterior, VideoConfig(format=o.video, fps=o.video_fps),
+                     overwrite=overwrite)  # fmt: skip
+        _step(f"wrote {video.name}", t0)
+    return {"evidence": evidence, "posterior": posterior, "report": report,
+            "nri_posterior": nri_posterior}  # fmt: skip
+
+
+def _nri(duet: Duet, out: Path, o: JourneyOptions, overwrite: bool, t0: float):
+    """Train the NRI model and write its raw edge posterior (not a test of any string)."""
+    from duetgraph.train.duet import duet_run_config, train_duet
+    from duetgraph.train.infer import infer_strings
+
     prior = (0.9,) + (0.1 / (o.edge_types - 1),) * (o.edge_types - 1)  # sparse: type 0 = none
     config = duet_run_config(
-        data__joints=o.joints,
+        data__joints=o.nri_joints,
         data__n_rotations=o.rotations,
         data__fps=o.model_fps,
         model__n_hidden=o.hidden,
@@ -134,27 +172,13 @@ def run_journey(
         train__threads=o.threads,
     )
     run_dir = out / "run"
-    _step(f"training {o.epochs} epochs on {duet.n_frames} frames ({o.joints})", t0)
+    _step(f"training the NRI model {o.epochs} epochs ({o.nri_joints})", t0)
     result = train_duet(duet, run_dir, config, overwrite=overwrite, progress=o.progress)
     _step(f"trained: best valid nll {result.best_value:.4g} at epoch {result.best_epoch}", t0)
     posterior = infer_strings(duet, run_dir)
-    posterior.save(out / "strings.npz", overwrite=overwrite)
-    write_strings_csv(posterior, out / "strings.csv", o.threshold, overwrite=overwrite)
-    write_strings_json(posterior, out / "strings.json", o.threshold, overwrite=overwrite)
-    _step(f"inferred strings in {posterior.n_windows} windows", t0)
-    report = build_report(duet, posterior, ReportConfig(threshold=o.threshold))
-    write_report(report, out, overwrite=overwrite)
-    write_figures(out, posterior, run_dir / "metrics.csv", o.threshold, overwrite=overwrite)
-    viewer = ViewerConfig(threshold=o.threshold, min_threshold=min(0.5, o.threshold))
-    write_viewer(duet, out / "viewer.html", posterior, report, viewer,
-                 overwrite=overwrite)  # fmt: skip
-    _step("wrote report.md, report.json, figures and viewer.html", t0)
-    if o.video != "none":
-        video = out / f"duet.{o.video}"
-        render_video(duet, video, posterior, VideoConfig(format=o.video, fps=o.video_fps),
-                     overwrite=overwrite)  # fmt: skip
-        _step(f"wrote {video.name}", t0)
-    return {"posterior": posterior, "report": report, "run": run_dir}
+    posterior.save(out / "nri_posterior.npz", overwrite=overwrite)
+    _step("wrote nri_posterior.npz (the model's raw posterior, not significance-tested)", t0)
+    return posterior, run_dir / "metrics.csv"
 
 
 def load_any(
@@ -254,12 +278,10 @@ def run_one(
     make_out_dir(out)
     duet = load_any(list(item.paths), fps, out, overwrite, progress=options.progress)
     result = run_journey(duet, out, options, overwrite, t0)
-    posterior = result["posterior"]
-    p = posterior.p_string.mean(axis=0)  # (E,) mean P(string) over the windows
-    names = posterior.edge_names()
+    rows = result["evidence"].strings()
     return {
-        "windows": int(posterior.n_windows),
-        "strongest": [[names[e], round(float(p[e]), 4)] for e in p.argsort()[::-1][:3]],
+        "n_significant": len(rows),
+        "strongest": [[r["string"], r["strength"]] for r in rows[:3]],
     }
 
 
@@ -358,7 +380,7 @@ def run_batch(
 
 
 def _replace(options: JourneyOptions, **changes: Any) -> JourneyOptions:
-    return JourneyOptions(**{**asdict(options), **changes})
+    return dataclasses.replace(options, **changes)
 
 
 def _run_workers(inputs, rows, out, options, fps, overwrite, jobs) -> None:
@@ -406,7 +428,8 @@ def _run_workers(inputs, rows, out, options, fps, overwrite, jobs) -> None:
 def _print_done(row: dict[str, Any], i: int, n: int) -> None:
     if row["status"] == "ok":
         top = row["strongest"][0] if row.get("strongest") else None
-        found = f"; strongest string {top[0]} (P {top[1]:.2f})" if top else ""
+        found = (f"; strongest string {top[0]} (strength {top[1]:.2f})" if top
+                 else "; no significant string")  # fmt: skip
         print(f"[{i}/{n}] ok     {row['name']} in {row['seconds']:.1f} s → {row['out']}{found}",
               flush=True)  # fmt: skip
     else:

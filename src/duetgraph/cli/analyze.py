@@ -1,12 +1,14 @@
 """`duetgraph analyze`: the whole journey on your own duet, into one folder.
 
     duetgraph analyze alphapose-results.json -o out/
-    duetgraph analyze anna.bvh ben.bvh -o out/ --epochs 20 --joints all
+    duetgraph analyze anna.bvh ben.bvh -o out/ --fdr 0.01
     duetgraph analyze clips/ take2.json anna.bvh,ben.bvh -o out/ --jobs 4
     duetgraph analyze duet.mp4 -o out/          # a video: needs pip install 'duetgraph[video]'
 
-Reads any supported input (raw AlphaPose detections are cleaned first), trains the duet model on
-that duet, infers its strings, and writes the report, figures, video and viewer.
+Reads any supported input (raw AlphaPose detections are cleaned first), tests every string
+between the dancers against surrogate duets (`duetgraph strings`), and writes the significant
+strings, the report, figures, video and viewer. `--nri` also trains the NRI model and writes
+its raw posterior beside them.
 
 Many duets (several inputs, or a folder) are analysed one by one, each into `OUT/<name>/`, in
 `--jobs` worker processes; a duet that fails is reported and the others go on. The run ends
@@ -22,33 +24,40 @@ from pathlib import Path
 
 def add_journey_arguments(p: argparse.ArgumentParser) -> None:
     """Flags shared by `analyze` and `demo`; each maps onto one JourneyOptions field."""
+    from duetgraph.cli.strings import add_evidence_arguments
+
     p.add_argument("-o", "--out", required=True, metavar="DIR", help="output folder")
-    p.add_argument("--joints", default="pelvis,left_wrist,right_wrist",
-                   help='graph nodes per dancer: names, body parts, "all", "random:3-5"')  # fmt: skip
-    p.add_argument("--epochs", type=int, default=8, help="training epochs [8]")
-    p.add_argument("--hidden", type=int, default=64, help="hidden width H [64]")
-    p.add_argument("--edge-types", type=int, default=2, help="edge types K, type 0 = none [2]")
-    p.add_argument("--rotations", type=int, default=4, help="rotated copies per window [4]")
-    p.add_argument("--model-fps", type=float, default=10.0, help="model frame rate [10]")
-    p.add_argument("--threshold", type=float, default=0.8, help="P(string) shown [0.8]")
+    add_evidence_arguments(p)
+    g = p.add_argument_group("NRI model (optional; its raw posterior is not a test of any string)")
+    g.add_argument("--nri", action="store_true",
+                   help="also train the NRI model and write its raw edge posterior")
+    g.add_argument("--nri-joints", default="pelvis,left_wrist,right_wrist",
+                   help='nodes of the model per dancer: names, body parts, "all"')
+    g.add_argument("--epochs", type=int, default=8, help="training epochs [8]")
+    g.add_argument("--hidden", type=int, default=64, help="hidden width H [64]")
+    g.add_argument("--edge-types", type=int, default=2, help="edge types K, type 0 = none [2]")
+    g.add_argument("--rotations", type=int, default=4, help="rotated copies per window [4]")
+    g.add_argument("--model-fps", type=float, default=10.0, help="model frame rate [10]")
     p.add_argument("--video", choices=("mp4", "gif", "none"), default="mp4")
     p.add_argument("--video-fps", type=float, default=15.0, help="video frame rate [15]")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
-    p.add_argument("--overwrite", action="store_true", help="replace outputs in DIR")
+    p.add_argument("--overwrite", action="store_true", help="replace outputs in DIR")  # fmt: skip
 
 
 def journey_options(args: argparse.Namespace):
     from duetgraph.cli._journey import JourneyOptions
+    from duetgraph.cli.strings import evidence_config
 
     return JourneyOptions(
-        joints=args.joints,
+        evidence=evidence_config(args, args.seed),
+        nri=args.nri,
+        nri_joints=args.nri_joints,
         epochs=args.epochs,
         hidden=args.hidden,
         edge_types=args.edge_types,
         rotations=args.rotations,
         model_fps=args.model_fps,
-        threshold=args.threshold,
         video=args.video,
         video_fps=args.video_fps,
         seed=args.seed,
@@ -59,7 +68,7 @@ def journey_options(args: argparse.Namespace):
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "analyze",
-        help="clean, train, infer and show the strings of your duet",
+        help="clean, test and show the strings of your duet",
         description="The whole journey on your own duet: every output goes into one folder.",
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT",

@@ -60,7 +60,7 @@ def blender_script_text() -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from duetgraph.analysis.posterior import StringPosterior
+    from duetgraph.analysis.evidence import load_strings
     from duetgraph.analysis.report import check_match
     from duetgraph.analysis.strings_track import string_track, write_track_csv, write_track_json
     from duetgraph.atomic import write_text_atomic
@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         raise OutputError(f"{out}: is a file, not a folder; give a folder to --bvh.")
     config = BvhWriteConfig(up=args.up, units=args.units)
     duet = load_duet(args.duet)
-    posterior = StringPosterior.load(args.strings) if args.strings else None
+    posterior = load_strings(args.strings) if args.strings else None
     track = None
     if posterior is not None:
         for warning in check_match(duet, posterior):

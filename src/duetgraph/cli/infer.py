@@ -1,10 +1,12 @@
-"""`duetgraph infer`: the strings of a whole duet from a trained run.
+"""`duetgraph infer`: a trained run's view of a duet, next to the tested strings.
 
     duetgraph infer duet.npz --run runs/duet/ -o strings.npz
 
-Writes strings.npz (posterior over edge types per window, (W, E, K), with window times and joint
-names) and, beside it, strings.csv and strings.json listing the windows where P(string) is at or
-above --threshold.
+The model's posterior is not evidence of any string (DESIGN.md §7), so infer writes both:
+strings.npz / .csv / .json are the strings between the run's joints tested against surrogate
+duets (as `duetgraph strings`), and strings.nri_posterior.npz is the model's raw posterior over
+edge types per window (W, E, K), with strings.nri_posterior.csv / .json listing the windows
+where its P(string) reaches --threshold.
 """
 
 from __future__ import annotations
@@ -13,28 +15,35 @@ import argparse
 from pathlib import Path
 
 from duetgraph.atomic import check_not_input, check_writable
+from duetgraph.cli.strings import add_evidence_arguments
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "infer",
-        help="infer the strings of a duet with a trained run",
+        help="a trained NRI run's raw posterior, beside the tested strings of its joints",
         description="Run a trained duet model over sliding windows of a whole duet.",
     )
     p.add_argument("duet", metavar="DUET", help="the duet (.npz, .npy, .csv)")
     p.add_argument("--run", required=True, metavar="RUN_DIR", help="run folder of `train`")
     p.add_argument("-o", "--out", required=True, metavar="STRINGS.npz", help="output file")
     p.add_argument("--stride", type=int, default=1, help="frames between windows [1]")
-    p.add_argument("--threshold", type=float, default=0.8, help="P(string) to list [0.8]")
+    p.add_argument("--threshold", type=float, default=0.8,
+                   help="P(string) of the raw posterior to list in its tables [0.8]")  # fmt: skip
+    add_evidence_arguments(p, joints=False)
+    p.add_argument("--seed", type=int, default=0, help="seed of the shuffles and bootstrap [0]")
     p.add_argument("--checkpoint", choices=("best", "last"), default="best")
     p.add_argument("--overwrite", action="store_true", help="replace existing outputs")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from duetgraph.analysis.evidence import format_strings, write_evidence
     from duetgraph.analysis.posterior import write_strings_csv, write_strings_json
     from duetgraph.cli._duet_input import load_duet
+    from duetgraph.cli.strings import evidence_config, run_string_test
     from duetgraph.errors import InputError
+    from duetgraph.skeleton import get_skeleton
     from duetgraph.train.infer import infer_strings
 
     out = Path(args.out)
@@ -42,19 +51,23 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"{out}: the output must end in .npz (e.g. -o strings.npz).")
     if args.stride < 1 or not 0 <= args.threshold <= 1:
         raise InputError("--stride must be >= 1 and --threshold within [0, 1].")
-    csv_path, json_path = out.with_suffix(".csv"), out.with_suffix(".json")
-    check_not_input([out, csv_path, json_path], [args.duet])  # e.g. -o duet.npz for duet.csv
-    for path in (out, csv_path, json_path):  # refuse before any work
+    raw = out.with_name(out.stem + ".nri_posterior.npz")
+    outputs = [out, out.with_suffix(".csv"), out.with_suffix(".json"), raw,
+               raw.with_suffix(".csv"), raw.with_suffix(".json")]  # fmt: skip
+    check_not_input(outputs, [args.duet])  # e.g. -o duet.npz for duet.csv
+    for path in outputs:  # refuse before any work
         check_writable(path, args.overwrite)
     duet = load_duet(args.duet)
     posterior = infer_strings(duet, args.run, stride=args.stride, which=args.checkpoint)
-    posterior.save(out, overwrite=args.overwrite)
-    write_strings_csv(posterior, csv_path, args.threshold, overwrite=args.overwrite)
-    write_strings_json(posterior, json_path, args.threshold, overwrite=args.overwrite)
-    p = posterior.p_string.mean(axis=0)
-    names = posterior.edge_names()
-    print(f"{posterior.n_windows} windows, {posterior.n_edges} possible strings; strongest:")
-    for e in p.argsort()[::-1][:8]:
-        print(f"  {names[e]:<40s} mean P(string) {p[e]:.2f}")
-    print(f"wrote {out}, {csv_path.name}, {json_path.name}")
+    joints = ",".join(f"{'AB'[d]}:{get_skeleton(posterior.skeleton).joint_names[j]}"
+                      for d, j in zip(posterior.node_dancer, posterior.node_joint, strict=True))  # fmt: skip
+    evidence = run_string_test(duet, evidence_config(args, args.seed, joints=joints))
+    write_evidence(evidence, out, overwrite=args.overwrite)
+    posterior.save(raw, overwrite=args.overwrite)
+    write_strings_csv(posterior, outputs[4], args.threshold, overwrite=args.overwrite)
+    write_strings_json(posterior, outputs[5], args.threshold, overwrite=args.overwrite)
+    print(format_strings(evidence))
+    print(f"wrote {out}, {outputs[1].name}, {outputs[2].name} (the tested strings) and "
+          f"{raw.name} (the model's raw posterior over {posterior.n_windows} windows: not a test "
+          "of any string)")  # fmt: skip
     return 0

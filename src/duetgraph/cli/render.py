@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     # Imported here so that other commands do not pay for matplotlib, pillow and the renderers.
     from tqdm import tqdm
 
-    from duetgraph.analysis.posterior import StringPosterior
+    from duetgraph.analysis.evidence import load_strings
     from duetgraph.analysis.report import check_match
     from duetgraph.duet import Duet
     from duetgraph.viz import figures
@@ -106,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
         check_writable(path, args.overwrite)
 
     duet = Duet.load(args.duet)
-    posterior = StringPosterior.load(args.strings) if args.strings else None
+    posterior = load_strings(args.strings) if args.strings else None
     if posterior is not None:
         for warning in check_match(duet, posterior):
             print(f"warning: {warning}", file=sys.stderr)

@@ -15,14 +15,15 @@ from pathlib import Path
 from duetgraph.atomic import check_not_input
 
 
-def add_evidence_arguments(p: argparse.ArgumentParser) -> None:
-    """The string-test flags shared by `strings`, `analyze` and `demo`."""
+def add_evidence_arguments(p: argparse.ArgumentParser, joints: bool = True) -> None:
+    """The string-test flags shared by `strings`, `analyze`, `demo` and `infer`."""
     g = p.add_argument_group("string test")
-    g.add_argument(
-        "--joints",
-        default="all",
-        help="joints tested: all, a body part, names (e.g. pelvis,left_wrist) [all]",
-    )
+    if joints:
+        g.add_argument(
+            "--joints",
+            default="all",
+            help="joints tested: all, a body part, names (e.g. pelvis,left_wrist) [all]",
+        )
     g.add_argument(
         "--fdr",
         type=float,
@@ -37,10 +38,10 @@ def add_evidence_arguments(p: argparse.ArgumentParser) -> None:
                    help="time segments in which a string is tested for being on [10]")  # fmt: skip
 
 
-def evidence_config(args: argparse.Namespace, seed: int = 0):
+def evidence_config(args: argparse.Namespace, seed: int = 0, joints: str | None = None):
     from duetgraph.analysis.evidence import EvidenceConfig
 
-    return EvidenceConfig(joints=args.joints, q=args.fdr, n_surrogates=args.surrogates,
+    return EvidenceConfig(joints=joints or args.joints, q=args.fdr, n_surrogates=args.surrogates,
                           segment_s=args.segment, seed=seed)  # fmt: skip
 
 
@@ -60,7 +61,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from duetgraph.analysis.evidence import format_strings, string_evidence, write_evidence
+    from duetgraph.analysis.evidence import format_strings, write_evidence
     from duetgraph.atomic import check_writable
     from duetgraph.cli._duet_input import load_duet
     from duetgraph.errors import InputError
@@ -74,8 +75,17 @@ def run(args: argparse.Namespace) -> int:
         check_writable(path, args.overwrite)
     config = evidence_config(args, args.seed)
     duet = load_duet(args.duet)
-    evidence = string_evidence(duet, config)
+    evidence = run_string_test(duet, config)
     write_evidence(evidence, out, overwrite=args.overwrite)
     print(format_strings(evidence))
     print(f"wrote {out}, {outputs[1].name}, {outputs[2].name}")
     return 0
+
+
+def run_string_test(duet, config):
+    """`string_evidence` on the joints `config.joints` names (resolved for the duet's skeleton)."""
+    from duetgraph.analysis.evidence import string_evidence
+    from duetgraph.data.joints import select_joints
+
+    selection = select_joints(duet.skeleton, config.joints)
+    return string_evidence(duet, config, (selection.joints_a, selection.joints_b))
