@@ -15,7 +15,8 @@ duets that keep each dancer's own motion and break the timing between them (`sur
    hangs below the receiver (a hand moving with its wrist), and a reverse string much weaker
    than its forward one (a follower's copy of the leader, which smoothing makes predictive).
 3. **Strength.** The share of the receiver's prediction error that the sender removes, measured
-   out of sample (5 contiguous folds), with a 95 % interval from a moving-block bootstrap.
+   out of sample (5 contiguous folds), with a 95 % interval from a moving-block bootstrap. A
+   string whose held-out strength is not above zero is not shown: it helped only the fit.
 4. **Direction.** A string and its reverse are both tested; where both are significant the pair
    is "mutual".
 5. **Time.** The same statistic per time segment (default 10 s), against the same surrogates,
@@ -359,10 +360,15 @@ def string_evidence(
     folded, p_given = _fold_shared_senders(
         pos, joints, roots, edges, taus, stats, passed, cfg, skel.parents
     )
-    significant = passed & (folded < 0)
+    segment = max(2, round(cfg.segment_s * cfg.fps))
+    strength = np.full((3, len(edges)), np.nan)
+    for e in np.flatnonzero(passed & (folded < 0)):
+        strength[:, e] = _strength(pos, joints, roots, edges[e], history, horizon, segment, cfg)
+    # A string must also predict on held-out time: the in-sample test alone would keep a
+    # sender whose help does not carry over to samples the fit did not see.
+    significant = passed & (folded < 0) & (strength[0] > 0)
     chosen = np.flatnonzero(significant)
 
-    segment = max(2, round(cfg.segment_s * cfg.fps))
     _, seg_stats, bounds = segment_statistics(
         pos, joints, roots, edges[chosen], taus, history, horizon, segment
     )
@@ -373,13 +379,10 @@ def string_evidence(
         level = cfg.q * len(chosen) / len(edges)  # Benjamini-Bogomolov: selected families
         seg_on[chosen] = fdr_reject(seg_p[chosen], level)[0]
 
-    strength = np.full((3, len(edges)), np.nan)
-    for e in chosen:
-        strength[:, e] = _strength(pos, joints, roots, edges[e], history, horizon, segment, cfg)
-
     names = [f"{duet.dancers[d]}:{skel.joint_names[j]}" for d in (0, 1) for j in joints[d]]
     settings = {**asdict(cfg), "n_frames": n_frames, "n_tested": len(edges),
-                "beat_hz": beat_hz, "n_passed_fdr": int(passed.sum()), "n_folded": int((folded >= 0).sum())}  # fmt: skip
+                "beat_hz": beat_hz, "n_passed_fdr": int(passed.sum()),
+                "n_no_held_out_gain": int((passed & (folded < 0) & ~(strength[0] > 0)).sum()), "n_folded": int((folded >= 0).sum())}  # fmt: skip
     return StringEvidence(
         senders=edges[:, 0],
         receivers=edges[:, 1],
@@ -465,9 +468,9 @@ def _fold_shared_senders(
 
 def _fold_echoes(edges, passed, folded, excess, joints, parents) -> None:
     """Fold in place two kinds of echo of a kept string (sender s → receiver r):
-    - the same sender to two joints of the receiver's dancer, one below the other in its
-      skeleton (a hand moves with its wrist, an elbow with the wrist an IK limb places): the
-      weaker string is folded into the stronger;
+    - a weaker string whose two ends each lie on the same chain of their dancer's skeleton as
+      the ends of a stronger one (the joint itself, above or below it: a hand moves with its
+      wrist, an elbow with the wrist an IK limb places): folded into the stronger;
     - the reverse r → s when it explains less than `REDUNDANT_SHARE` of what s → r does (a
       follower's copy of the leader's motion, which smoothing can make look predictive)."""
     shown = passed & (folded < 0)
@@ -480,19 +483,28 @@ def _fold_echoes(edges, passed, folded, excess, joints, parents) -> None:
         rev = index.get((r, s))
         if rev is not None and shown[rev] and excess[rev] < REDUNDANT_SHARE * excess[e]:
             folded[rev] = e
-    shown = passed & (folded < 0)
-    for e in np.flatnonzero(shown):
+    def chain(node: int) -> set[int]:  # the joint, its ancestors and its descendants
+        dancer = int(node >= offsets[1])
+        joint = joints[dancer][node - offsets[dancer]]
+        line = {joint}
+        up = joint
+        while parents[up] >= 0:
+            up = parents[up]
+            line.add(up)
+        below = {joint}
+        for j in range(len(parents)):  # parents come before children in our skeletons
+            if parents[j] in below:
+                below.add(j)
+        return {node_of[dancer][j] for j in line | below if j in node_of[dancer]}
+
+    strong: list[int] = []
+    for e in sorted(np.flatnonzero(passed & (folded < 0)), key=lambda e: -excess[e]):
         s, r = int(edges[e, 0]), int(edges[e, 1])
-        dancer = int(r >= offsets[1])
-        joint = joints[dancer][r - offsets[dancer]]
-        while parents[joint] >= 0:  # up the receiver's skeleton
-            joint = parents[joint]
-            above = index.get((s, node_of[dancer].get(joint, -1)))
-            if above is not None and shown[above] and folded[above] < 0:
-                weak, strong = (e, above) if excess[e] <= excess[above] else (above, e)
-                folded[weak] = strong
-                if weak == e:
-                    break
+        near = [f for f in strong if int(edges[f, 0]) in chain(s) and int(edges[f, 1]) in chain(r)]
+        if near:
+            folded[e] = near[0]
+        else:
+            strong.append(e)
 
 
 def _strength(pos, joints, roots, edge, history, horizon, block, cfg) -> tuple[float, float, float]:

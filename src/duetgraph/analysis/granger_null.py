@@ -243,7 +243,9 @@ def segment_statistics(
         y = recv_pos[t + horizon, j_recv] - recv_pos[t, j_recv]
         senders = [locate(int(edges[e, 0]))[1] for e in members]
         fits.append((members, d_send, senders, _basis(own), y))  # basis once for all rows
-    needed = [sorted({j for _, d, js, _, _ in fits if d == dancer for j in js}) for dancer in (0, 1)]
+    needed = [
+        sorted({j for _, d, js, _, _ in fits if d == dancer for j in js}) for dancer in (0, 1)
+    ]
     for row, tau in enumerate(all_taus):
         keep = consecutive(tau, t, history)
         feats = [  # every needed sender joint's features under this surrogate, once

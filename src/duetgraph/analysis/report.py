@@ -142,7 +142,6 @@ class Report:
         lines += [f"- {entry['text']}" for entry in self.timeline]
         return "\n".join(lines) + "\n"
 
-
     def _evidence_markdown(self) -> str:
         """First page: the significant strings, when the relationship changes, and what the
         evidence is; then an appendix with conventions, hubs and the timeline."""
@@ -177,7 +176,9 @@ class Report:
         lines += [f"- {c}" for c in ev["changes"]] or ["No string switches on or off."]
         lines += ["", "## What this evidence is and is not", "", ev["about"], ""]
         lines += ["---", "", "## Appendix: conventions", ""]
-        lines += [f"- **{k.replace('_', ' ').capitalize()}**: {v}" for k, v in self.conventions.items()]
+        lines += [
+            f"- **{k.replace('_', ' ').capitalize()}**: {v}" for k, v in self.conventions.items()
+        ]
         lines += ["", "## Appendix: body parts", ""]
         lines += _table(
             ["from", "to", "significant string-segments"],
