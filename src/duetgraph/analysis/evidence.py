@@ -483,6 +483,7 @@ def _fold_echoes(edges, passed, folded, excess, joints, parents) -> None:
         rev = index.get((r, s))
         if rev is not None and shown[rev] and excess[rev] < REDUNDANT_SHARE * excess[e]:
             folded[rev] = e
+
     def chain(node: int) -> set[int]:  # the joint, its ancestors and its descendants
         dancer = int(node >= offsets[1])
         joint = joints[dancer][node - offsets[dancer]]

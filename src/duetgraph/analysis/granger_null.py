@@ -180,11 +180,14 @@ def _kept_statistics(
     minv_c = np.linalg.solve(m[:, None], c)  # (R, Js, p, Fs)
     gram_s = s_k.transpose(0, 2, 1) @ s_k  # (Js, Fs, Fs)
     gram = gram_s[None] - c.transpose(0, 1, 3, 2) @ minv_c  # (R, Js, Fs, Fs) of the residuals
-    gram += _RIDGE * np.trace(gram, axis1=2, axis2=3)[..., None, None] * np.eye(n_feat)
+    ridge = _RIDGE * np.trace(gram, axis1=2, axis2=3)[..., None, None] * np.eye(n_feat)
     cross = flat_s.T @ y_k.transpose(1, 0, 2).reshape(n, -1)  # (Js·Fs, R·3)
     cross = cross.reshape(n_send, n_feat, n_recv, 3).transpose(2, 0, 1, 3)  # (R, Js, Fs, 3)
     own = y_k.transpose(0, 2, 1) @ y_k  # (R, 3, 3)
-    explained = cross.transpose(0, 1, 3, 2) @ np.linalg.solve(gram, cross)  # (R, Js, 3, 3)
+    beta = np.linalg.solve(gram + ridge, cross)  # (R, Js, Fs, 3)
+    fitted = cross.transpose(0, 1, 3, 2) @ beta  # (R, Js, 3, 3)
+    # residual moments of the (ridge) fit exactly: y'y − c'b − b'c + b'Gb
+    explained = fitted + fitted.transpose(0, 1, 3, 2) - beta.transpose(0, 1, 3, 2) @ gram @ beta
     return _logdet(own)[:, None] - _logdet(own[:, None] - explained)
 
 

@@ -29,10 +29,16 @@ def add_journey_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--out", required=True, metavar="DIR", help="output folder")
     add_evidence_arguments(p)
     g = p.add_argument_group("NRI model (optional; its raw posterior is not a test of any string)")
-    g.add_argument("--nri", action="store_true",
-                   help="also train the NRI model and write its raw edge posterior")
-    g.add_argument("--nri-joints", default="pelvis,left_wrist,right_wrist",
-                   help='nodes of the model per dancer: names, body parts, "all"')
+    g.add_argument(
+        "--nri",
+        action="store_true",
+        help="also train the NRI model and write its raw edge posterior",
+    )
+    g.add_argument(
+        "--nri-joints",
+        default="pelvis,left_wrist,right_wrist",
+        help='nodes of the model per dancer: names, body parts, "all"',
+    )
     g.add_argument("--epochs", type=int, default=8, help="training epochs [8]")
     g.add_argument("--hidden", type=int, default=64, help="hidden width H [64]")
     g.add_argument("--edge-types", type=int, default=2, help="edge types K, type 0 = none [2]")

@@ -96,11 +96,15 @@ def _print_comparison(evidence, strings, rec) -> None:
         print(f"  {name:<34s} {s.kind:<10s}  {'yes' if r['significant'] else 'NO':<6s}  "
               f"{100 * r['strength']:6.0f} %  {r['on_time_found_on']:12.0%}  "
               f"{r['off_time_found_off']:12.0%}   (on {spans})")  # fmt: skip
-    print(f"false strings (neither planted nor moved by a planted one): "
-          f"{len(rec['false_strings'])}" + "".join(f"\n  {n}" for n in rec["false_strings"]))
+    print(
+        f"false strings (neither planted nor moved by a planted one): "
+        f"{len(rec['false_strings'])}" + "".join(f"\n  {n}" for n in rec["false_strings"])
+    )
     if rec["implied_significant"]:
-        print(f"also found, moved by a planted string through B's body (neither right nor wrong): "
-              f"{', '.join(rec['implied_significant'])}")
+        print(
+            f"also found, moved by a planted string through B's body (neither right nor wrong): "
+            f"{', '.join(rec['implied_significant'])}"
+        )
     print(f"recovery: AUROC {rec['auroc']:.3f}, precision@{rec['k']} {rec['precision_at_k']:.2f}, "
           f"false-string share {rec['false_string_share']:.3f} of {rec['n_significant']} "
           f"significant strings ({rec['n_edges']} tested)")  # fmt: skip
