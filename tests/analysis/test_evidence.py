@@ -134,3 +134,21 @@ def test_strings_command_writes_the_table_and_refuses_to_overwrite(tmp_path, cap
     printed = capsys.readouterr().out
     assert "significant strings of 18 tested" in printed
     assert main(args) == 2 and "--overwrite" in capsys.readouterr().err
+
+
+def test_the_report_leads_with_the_evidence_and_says_plainly_when_there_is_none():
+    from duetgraph.analysis.report import build_report
+
+    duet = _duet_with_one_string(60.0)
+    ev = string_evidence(duet, FAST, SIX)
+    first = build_report(duet, ev.as_posterior(), evidence=ev).to_markdown().split("\n---\n")[0]
+    assert (
+        "A:right_wrist → B:left_wrist" in first and "## What this evidence is and is not" in first
+    )
+    assert "Timeline" not in first  # the second-by-second timeline is the appendix
+    k = 300
+    pos = np.stack([duet.positions[:-k, 0], duet.positions[k:, 1]], axis=1)
+    shifted = Duet(pos, fps=duet.fps, skeleton=duet.skeleton, dancers=duet.dancers)
+    none = string_evidence(shifted, FAST, SIX)
+    text = build_report(shifted, none.as_posterior(), evidence=none).to_markdown()
+    assert "**No significant string.**" in text and "Of 18 joint pairs tested" in text

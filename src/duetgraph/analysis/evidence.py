@@ -14,9 +14,11 @@ duets that keep each dancer's own motion and break the timing between them (`sur
    folded into the strongest (`folded_into`), as are echoes: the same sender to a joint that
    hangs below the receiver (a hand moving with its wrist), and a reverse string much weaker
    than its forward one (a follower's copy of the leader, which smoothing makes predictive).
-3. **Strength.** The share of the receiver's prediction error that the sender removes, measured
-   out of sample (5 contiguous folds), with a 95 % interval from a moving-block bootstrap. A
-   string whose held-out strength is not above zero is not shown: it helped only the fit.
+3. **Strength.** The share of the receiver's prediction error that the sender removes while the
+   string is on (step 5), measured out of sample (5 contiguous folds), with a 95 % interval from
+   a moving-block bootstrap. A string whose held-out strength is not above zero is not shown:
+   it helped only the fit (a string on in fewer than two segments must show it over the whole
+   duet).
 4. **Direction.** A string and its reverse are both tested; where both are significant the pair
    is "mutual".
 5. **Time.** The same statistic per time segment (default 10 s), against the same surrogates,
@@ -63,6 +65,7 @@ FORMAT = "duetgraph.evidence"
 FORMAT_VERSION = 1
 _N_FOLDS = 5
 MAX_SENDERS = 3  # senders kept per receiver at most
+MIN_SEGMENTS = 2  # on for fewer segments: the held-out check is over the whole duet
 REDUNDANT_SHARE = 0.5
 """A sender that adds less than this share of its own statistic to its receiver's strongest
 sender is folded into that sender's string."""
@@ -361,23 +364,33 @@ def string_evidence(
         pos, joints, roots, edges, taus, stats, passed, cfg, skel.parents
     )
     segment = max(2, round(cfg.segment_s * cfg.fps))
-    strength = np.full((3, len(edges)), np.nan)
-    for e in np.flatnonzero(passed & (folded < 0)):
-        strength[:, e] = _strength(pos, joints, roots, edges[e], history, horizon, segment, cfg)
-    # A string must also predict on held-out time: the in-sample test alone would keep a
-    # sender whose help does not carry over to samples the fit did not see.
-    significant = passed & (folded < 0) & (strength[0] > 0)
-    chosen = np.flatnonzero(significant)
-
+    candidates = np.flatnonzero(passed & (folded < 0))
     _, seg_stats, bounds = segment_statistics(
-        pos, joints, roots, edges[chosen], taus, history, horizon, segment
+        pos, joints, roots, edges[candidates], taus, history, horizon, segment
     )
     seg_p = np.full((len(edges), len(bounds)), np.nan)
     seg_on = np.zeros((len(edges), len(bounds)), dtype=bool)
-    if len(chosen):
-        seg_p[chosen] = tail_p(seg_stats[0], seg_stats[1:], "normal")
-        level = cfg.q * len(chosen) / len(edges)  # Benjamini-Bogomolov: selected families
-        seg_on[chosen] = fdr_reject(seg_p[chosen], level)[0]
+    if len(candidates):
+        seg_p[candidates] = tail_p(seg_stats[0], seg_stats[1:], "normal")
+        level = cfg.q * len(candidates) / len(edges)  # Benjamini-Bogomolov: selected families
+        seg_on[candidates] = fdr_reject(seg_p[candidates], level)[0]
+    strength = np.full((3, len(edges)), np.nan)
+    holds = np.zeros(len(edges), dtype=bool)
+    for e in candidates:
+        on = np.zeros(n_frames, dtype=bool)
+        for g in np.flatnonzero(seg_on[e]):
+            on[bounds[g, 0] : bounds[g, 1]] = True
+        args = (pos, joints, roots, edges[e], history, horizon, segment, cfg)
+        strength[:, e] = _strength(*args, on if on.any() else None)
+        # A string must also predict on held-out time: while it is on, when that is at least
+        # MIN_SEGMENTS segments; else over the whole duet (one segment is too little held-out
+        # time to tell a string from the chance that made that segment significant).
+        if seg_on[e].sum() >= MIN_SEGMENTS:
+            holds[e] = strength[0, e] > 0
+        else:
+            holds[e] = strength[0, e] > 0 and _strength(*args, None)[0] > 0
+    significant = passed & (folded < 0) & holds
+    seg_on &= significant[:, None]
 
     names = [f"{duet.dancers[d]}:{skel.joint_names[j]}" for d in (0, 1) for j in joints[d]]
     settings = {**asdict(cfg), "n_frames": n_frames, "n_tested": len(edges),
@@ -508,9 +521,12 @@ def _fold_echoes(edges, passed, folded, excess, joints, parents) -> None:
             strong.append(e)
 
 
-def _strength(pos, joints, roots, edge, history, horizon, block, cfg) -> tuple[float, float, float]:
+def _strength(
+    pos, joints, roots, edge, history, horizon, block, cfg, on=None
+) -> tuple[float, float, float]:
     """Out-of-sample share of the receiver's prediction error removed by the sender, and its
-    95 % moving-block bootstrap interval."""
+    95 % moving-block bootstrap interval; over the frames `on` (T,) bool where given (the time
+    the string is on), else over the whole duet."""
     n_a = len(joints[0])
     s, r = int(edge[0]), int(edge[1])
     d_recv, d_send = int(r >= n_a), int(s >= n_a)
@@ -529,6 +545,9 @@ def _strength(pos, joints, roots, edge, history, horizon, block, cfg) -> tuple[f
         for x, err in ((own, err_own), (both, err_both)):
             w = np.linalg.lstsq(x[train], y[train], rcond=None)[0]
             err[test] = ((x[test] @ w - y[test]) ** 2).sum(axis=1)
+    if on is not None:
+        err_own, err_both = err_own[on[t]], err_both[on[t]]
+        t = t[on[t]]
     value = 1.0 - err_both.sum() / err_own.sum()
     rng = np.random.default_rng(cfg.seed)
     n_blocks = max(1, len(t) // block)

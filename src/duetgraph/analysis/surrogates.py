@@ -125,7 +125,8 @@ def shared_beat(pos: np.ndarray, fps: float) -> np.ndarray | None:
 
     Each dancer's vertical bounce (the mean vertical velocity of its joints: signed, so one
     cycle per beat) is compared between the dancers by their magnitude-squared coherence (Welch,
-    20-s pieces) in `BEAT_BAND_HZ`; where its peak exceeds `BEAT_COHERENCE`, the two bounces
+    20-s pieces) in `BEAT_BAND_HZ`; where its peak exceeds `BEAT_COHERENCE` and what chance
+    gives with that many pieces, the two bounces
     summed are band-passed around the peak (±15 %) and the phase of their analytic signal is
     unwrapped.
 
@@ -141,7 +142,12 @@ def shared_beat(pos: np.ndarray, fps: float) -> np.ndarray | None:
         return None
     freq, coh = signal.coherence(speed[:, 0], speed[:, 1], fs=fps, nperseg=nper)
     band = (freq >= BEAT_BAND_HZ[0]) & (freq <= min(BEAT_BAND_HZ[1], fps / 2))
-    if not band.any() or coh[band].max() < BEAT_COHERENCE:
+    # Without a shared beat the coherence of K independent pieces exceeds c with probability
+    # (1 − c)^(K − 1) at each frequency: ask for 1 % over the whole band (few pieces: a beat is
+    # not claimed from a short duet).
+    pieces = len(speed) // nper
+    chance = 1.0 - (0.01 / max(band.sum(), 1)) ** (1.0 / max(pieces - 1, 1))
+    if not band.any() or coh[band].max() < max(BEAT_COHERENCE, chance):
         return None
     tempo = freq[band][np.argmax(coh[band])]
     both = np.r_[speed.sum(axis=1), speed[-1].sum()]  # (T,)
