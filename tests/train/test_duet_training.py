@@ -132,11 +132,14 @@ def test_cli_train_then_infer(planted, tmp_path, capsys):
     assert main(args) == 2  # the run folder is not reused without --resume/--overwrite
     assert "already holds" in capsys.readouterr().err
     out = tmp_path / "strings.npz"
-    assert main(["infer", str(path), "--run", str(tmp_path / "run"), "-o", str(out)]) == 0
+    infer = ["infer", str(path), "--run", str(tmp_path / "run"), "-o", str(out), "--surrogates", "19"]
+    assert main(infer) == 0
     assert out.is_file() and out.with_suffix(".csv").is_file()
-    listed = json.loads(out.with_suffix(".json").read_text())
-    assert listed["threshold"] == 0.8
-    assert main(["infer", str(path), "--run", str(tmp_path / "run"), "-o", str(out)]) == 2
+    tested = json.loads(out.with_suffix(".json").read_text())  # the tested strings of its joints
+    assert tested["n_tested"] == 18 and tested["q"] == 0.05
+    raw = json.loads((tmp_path / "strings.nri_posterior.json").read_text())  # the model's view
+    assert raw["threshold"] == 0.8
+    assert main(infer) == 2
 
 
 def test_recovery_scores_planted_edges_and_leaves_implied_ones_out():
