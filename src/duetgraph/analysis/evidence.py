@@ -11,9 +11,10 @@ duets that keep each dancer's own motion and break the timing between them (`sur
    hand and shoulder, which move with the wrist. Per receiver, senders are kept by forward
    selection: the strongest, then each one that adds significantly (BH) and substantially to
    those kept (their histories join the receiver's own), at most `MAX_SENDERS`. The others are
-   folded into the strongest (`folded_into`), as are echoes: the same sender to a joint that
-   hangs below the receiver (a hand moving with its wrist), and a reverse string much weaker
-   than its forward one (a follower's copy of the leader, which smoothing makes predictive).
+   folded into the strongest (`folded_into`), as are echoes: a weaker string between the
+   neighbours of a stronger one's two ends (A's thumb → B's hand beside A's wrist → B's wrist),
+   and a reverse string much weaker than its forward one (a follower's copy of the leader, which
+   smoothing makes predictive). The follow-up tests use every second surrogate.
 3. **Strength.** The share of the receiver's prediction error that the sender removes while the
    string is on (step 5), measured out of sample (5 contiguous folds), with a 95 % interval from
    a moving-block bootstrap. A string whose held-out strength is not above zero is not shown:
@@ -360,13 +361,16 @@ def string_evidence(
     p = tail_p(stats[0], stats[1:], "gamma")
     passed, qvalue = fdr_reject(p, cfg.q)
 
+    # The follow-up tests (what a sender adds to others, each time segment) use every second
+    # surrogate, both kinds alike: their tails are fitted, and they cost most of the time.
+    follow_up = taus[::2]
     folded, p_given = _fold_shared_senders(
-        pos, joints, roots, edges, taus, stats, passed, cfg, skel.parents
+        pos, joints, roots, edges, follow_up, stats, passed, cfg, skel.parents
     )
     segment = max(2, round(cfg.segment_s * cfg.fps))
     candidates = np.flatnonzero(passed & (folded < 0))
     _, seg_stats, bounds = segment_statistics(
-        pos, joints, roots, edges[candidates], taus, history, horizon, segment
+        pos, joints, roots, edges[candidates], follow_up, history, horizon, segment
     )
     seg_p = np.full((len(edges), len(bounds)), np.nan)
     seg_on = np.zeros((len(edges), len(bounds)), dtype=bool)
@@ -481,9 +485,11 @@ def _fold_shared_senders(
 
 def _fold_echoes(edges, passed, folded, excess, joints, parents) -> None:
     """Fold in place two kinds of echo of a kept string (sender s → receiver r):
-    - a weaker string whose two ends each lie on the same chain of their dancer's skeleton as
-      the ends of a stronger one (the joint itself, above or below it: a hand moves with its
-      wrist, an elbow with the wrist an IK limb places): folded into the stronger;
+    - a weaker string from another sender on the same skeleton chain as a stronger string's
+      sender (the joint above or below it: A's thumb beside A's wrist) to a receiver on the
+      same chain as the stronger one's receiver (B's hand below B's wrist): folded into it.
+      The same sender to two joints on one chain (a knee and the ankle it carries) stays two
+      strings: either may be the one pulled;
     - the reverse r → s when it explains less than `REDUNDANT_SHARE` of what s → r does (a
       follower's copy of the leader's motion, which smoothing can make look predictive)."""
     shown = passed & (folded < 0)
@@ -514,7 +520,8 @@ def _fold_echoes(edges, passed, folded, excess, joints, parents) -> None:
     strong: list[int] = []
     for e in sorted(np.flatnonzero(passed & (folded < 0)), key=lambda e: -excess[e]):
         s, r = int(edges[e, 0]), int(edges[e, 1])
-        near = [f for f in strong if int(edges[f, 0]) in chain(s) and int(edges[f, 1]) in chain(r)]
+        near = [f for f in strong if int(edges[f, 0]) != s and int(edges[f, 0]) in chain(s)
+                and int(edges[f, 1]) in chain(r)]  # fmt: skip
         if near:
             folded[e] = near[0]
         else:
