@@ -172,7 +172,7 @@ class Report:
                 "with the partner beyond what the surrogate duets show by chance: nothing here "
                 "shows one dancer's motion pulling the other's."
             )
-        lines += ["", "## When the relationship changes", ""]
+        lines += ["", "## When the relationship changes (the strongest strings)", ""]
         lines += [f"- {c}" for c in ev["changes"]] or ["No string switches on or off."]
         lines += ["", "## What this evidence is and is not", "", ev["about"], ""]
         lines += ["---", "", "## Appendix: conventions", ""]
@@ -206,12 +206,15 @@ def _spans_text(spans: list[list[float]]) -> str:
     return ", ".join(f"{format_time(a)}-{format_time(b)}" for a, b in spans)
 
 
-def evidence_summary(evidence, duet: Duet) -> dict[str, Any]:
-    """The report's first page from a `StringEvidence`: strings, changes, what it is."""
+def evidence_summary(evidence, duet: Duet, top_k: int = 5) -> dict[str, Any]:
+    """The report's first page from a `StringEvidence`: strings, the moments where one of the
+    `top_k` strongest switches on or off, what the evidence is."""
     rows = evidence.strings()
     s = evidence.settings
     on = evidence.segment_on & evidence.significant[:, None]  # (E, G)
     names = evidence.edge_names(arrow="→")
+    strongest = {r["string"].replace(" -> ", " → ") for r in rows[:top_k]}
+    on &= np.array([n in strongest for n in names])[:, None]  # the changes of the strongest
     changes = []
     for g in range(1, on.shape[1]):
         started = [names[e] for e in np.flatnonzero(on[:, g] & ~on[:, g - 1])]
@@ -376,7 +379,7 @@ def build_report(
             for link in parts[: 2 * cfg.top_k]
         ),
         timeline=tuple(timeline),
-        evidence=None if evidence is None else evidence_summary(evidence, duet),
+        evidence=None if evidence is None else evidence_summary(evidence, duet, cfg.top_k),
     )
 
 
