@@ -132,7 +132,16 @@ def test_cli_train_then_infer(planted, tmp_path, capsys):
     assert main(args) == 2  # the run folder is not reused without --resume/--overwrite
     assert "already holds" in capsys.readouterr().err
     out = tmp_path / "strings.npz"
-    infer = ["infer", str(path), "--run", str(tmp_path / "run"), "-o", str(out), "--surrogates", "19"]
+    infer = [
+        "infer",
+        str(path),
+        "--run",
+        str(tmp_path / "run"),
+        "-o",
+        str(out),
+        "--surrogates",
+        "19",
+    ]
     assert main(infer) == 0
     assert out.is_file() and out.with_suffix(".csv").is_file()
     tested = json.loads(out.with_suffix(".json").read_text())  # the tested strings of its joints

@@ -40,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+from duetgraph.analysis.folding import fold_shared_senders
 from duetgraph.analysis.granger_null import (
     inter_dancer_edges,
     own_features,
@@ -65,11 +66,7 @@ from duetgraph.skeleton import get_skeleton
 FORMAT = "duetgraph.evidence"
 FORMAT_VERSION = 1
 _N_FOLDS = 5
-MAX_SENDERS = 3  # senders kept per receiver at most
 MIN_SEGMENTS = 2  # on for fewer segments: the held-out check is over the whole duet
-REDUNDANT_SHARE = 0.5
-"""A sender that adds less than this share of its own statistic to its receiver's strongest
-sender is folded into that sender's string."""
 
 
 @dataclass(frozen=True)
@@ -364,7 +361,7 @@ def string_evidence(
     # The follow-up tests (what a sender adds to others, each time segment) use every second
     # surrogate, both kinds alike: their tails are fitted, and they cost most of the time.
     follow_up = taus[::2]
-    folded, p_given = _fold_shared_senders(
+    folded, p_given = fold_shared_senders(
         pos, joints, roots, edges, follow_up, stats, passed, cfg, skel.parents
     )
     segment = max(2, round(cfg.segment_s * cfg.fps))
@@ -425,109 +422,6 @@ def string_evidence(
     )
 
 
-def _fold_shared_senders(
-    pos, joints, roots, edges, taus, stats, passed, cfg, parents
-) -> tuple[np.ndarray, np.ndarray]:
-    """Keep, per receiver, the senders that each add to those kept before them.
-
-    Forward selection among a receiver's passed senders: the strongest is kept; each round tests
-    every other sender given all kept ones (their histories join the receiver's own) and keeps
-    the one that adds most, if what it adds is significant (BH over the round's tests) and at
-    least `REDUNDANT_SHARE` of what it explains alone (both as excess over the surrogates'
-    mean); at most `MAX_SENDERS` per receiver. The rest are folded into the strongest.
-
-    Returns:
-        folded (E,): the edge each folded edge is folded into, else -1; p_given (E,): the
-        p-value of what each tested edge adds to the kept senders of its receiver at its last
-        test (NaN where not tested).
-    """
-    statistic, null_mean = stats[0], stats[1:].mean(axis=0)
-    excess = statistic - null_mean
-    folded = np.full(len(edges), -1)
-    p_given = np.full(len(edges), np.nan)
-    kept: dict[int, list[int]] = {}
-    open_: dict[int, list[int]] = {}
-    for r in np.unique(edges[passed, 1]):
-        members = np.flatnonzero(passed & (edges[:, 1] == r))
-        members = members[np.argsort(-excess[members])]
-        kept[int(r)], open_[int(r)] = [int(members[0])], [int(e) for e in members[1:]]
-    for _ in range(MAX_SENDERS - 1):
-        tests = [(r, e) for r in open_ for e in open_[r]]
-        if not tests:
-            break
-        tested = np.array([e for _, e in tests])
-        given = [tuple(int(edges[k, 0]) for k in kept[r]) for r, _ in tests]
-        total, _, _ = segment_statistics(pos, joints, roots, edges[tested], taus, cfg.history,
-                                         cfg.horizon, segment=len(pos), given=given)  # fmt: skip
-        p_given[tested] = tail_p(total[0], total[1:], "gamma")
-        adds_excess = total[0] - total[1:].mean(axis=0)
-        adds = fdr_reject(p_given[tested], cfg.q)[0]
-        adds &= adds_excess >= REDUNDANT_SHARE * excess[tested]
-        for r in list(open_):
-            mine = [i for i, (rr, _) in enumerate(tests) if rr == r and adds[i]]
-            if mine:
-                best = max(mine, key=lambda i: adds_excess[i])
-                kept[r].append(int(tested[best]))
-            drop = {int(tested[i]) for i, (rr, _) in enumerate(tests) if rr == r and not adds[i]}
-            open_[r] = [e for e in open_[r] if e not in drop and e not in kept[r]]
-            if not open_[r]:
-                del open_[r]
-    for r, rest in open_.items():  # never tested to the end: beyond MAX_SENDERS
-        for e in rest:
-            folded[e] = kept[r][0]
-    for r in kept:
-        for e in np.flatnonzero(passed & (edges[:, 1] == r)):
-            if e not in kept[r]:
-                folded[e] = kept[r][0]
-    _fold_echoes(edges, passed, folded, excess, joints, parents)
-    return folded, p_given
-
-
-def _fold_echoes(edges, passed, folded, excess, joints, parents) -> None:
-    """Fold in place two kinds of echo of a kept string (sender s → receiver r):
-    - a weaker string from another sender on the same skeleton chain as a stronger string's
-      sender (the joint above or below it: A's thumb beside A's wrist) to a receiver on the
-      same chain as the stronger one's receiver (B's hand below B's wrist): folded into it.
-      The same sender to two joints on one chain (a knee and the ankle it carries) stays two
-      strings: either may be the one pulled;
-    - the reverse r → s when it explains less than `REDUNDANT_SHARE` of what s → r does (a
-      follower's copy of the leader's motion, which smoothing can make look predictive)."""
-    shown = passed & (folded < 0)
-    index = {(int(s), int(r)): e for e, (s, r) in enumerate(edges)}
-    offsets = (0, len(joints[0]))
-    node_of = [{j: offsets[d] + i for i, j in enumerate(joints[d])} for d in (0, 1)]
-
-    for e in np.flatnonzero(shown):
-        s, r = int(edges[e, 0]), int(edges[e, 1])
-        rev = index.get((r, s))
-        if rev is not None and shown[rev] and excess[rev] < REDUNDANT_SHARE * excess[e]:
-            folded[rev] = e
-
-    def chain(node: int) -> set[int]:  # the joint, its ancestors and its descendants
-        dancer = int(node >= offsets[1])
-        joint = joints[dancer][node - offsets[dancer]]
-        line = {joint}
-        up = joint
-        while parents[up] >= 0:
-            up = parents[up]
-            line.add(up)
-        below = {joint}
-        for j in range(len(parents)):  # parents come before children in our skeletons
-            if parents[j] in below:
-                below.add(j)
-        return {node_of[dancer][j] for j in line | below if j in node_of[dancer]}
-
-    strong: list[int] = []
-    for e in sorted(np.flatnonzero(passed & (folded < 0)), key=lambda e: -excess[e]):
-        s, r = int(edges[e, 0]), int(edges[e, 1])
-        near = [f for f in strong if int(edges[f, 0]) != s and int(edges[f, 0]) in chain(s)
-                and int(edges[f, 1]) in chain(r)]  # fmt: skip
-        if near:
-            folded[e] = near[0]
-        else:
-            strong.append(e)
-
-
 def _strength(
     pos, joints, roots, edge, history, horizon, block, cfg, on=None
 ) -> tuple[float, float, float]:
@@ -563,78 +457,6 @@ def _strength(
     boot = 1.0 - err_both[idx].sum(axis=1) / err_own[idx].sum(axis=1)
     lo, hi = np.percentile(boot, [2.5, 97.5])
     return float(value), float(lo), float(hi)
-
-
-# ---------------------------------------------------------------------- tables
-def evidence_json(evidence: StringEvidence) -> str:
-    """The significant strings and what was tested, as JSON text."""
-    s = evidence.settings
-    doc = {
-        "format": "duetgraph.strings_table",
-        "method": "linear Granger test against surrogate duets, BH false discovery rate",
-        "q": s.get("q"),
-        "n_tested": int(evidence.n_edges),
-        "n_significant": int(evidence.significant.sum()),
-        "surrogates": {"n": s.get("n_surrogates"), "kind": s.get("surrogates"),
-                       "min_shift_s": s.get("min_shift_s"), "beat_hz": s.get("beat_hz")},
-        "strings": evidence.strings(),
-    }  # fmt: skip
-    return json.dumps(doc, indent=1) + "\n"
-
-
-def evidence_csv(evidence: StringEvidence) -> str:
-    """One row per significant string: names, strength and interval, p, q, direction, time."""
-    head = "sender,receiver,strength,strength_lo,strength_hi,p,q,direction,time_on_s,spans_s"
-    rows = [head]
-    for r in evidence.strings():
-        spans = " ".join(f"{a:g}-{b:g}" for a, b in r["spans_s"])
-        lo, hi = r["strength_ci"]
-        rows.append(f"{r['sender']},{r['receiver']},{r['strength']},{lo},{hi},{r['p']},{r['q']},"
-                    f"{r['direction']},{r['time_on_s']},{spans}")  # fmt: skip
-    return "\n".join(rows) + "\n"
-
-
-def write_evidence(evidence: StringEvidence, path: str | os.PathLike, overwrite: bool = False):
-    """Write PATH.npz (everything tested) and, beside it, PATH.csv / PATH.json (the significant
-    strings); none is written if one exists and `overwrite` is False.
-
-    Returns:
-        the three paths.
-    """
-    from duetgraph.atomic import check_writable, write_text_atomic
-
-    path = Path(path)
-    csv_path, json_path = path.with_suffix(".csv"), path.with_suffix(".json")
-    for p in (path, csv_path, json_path):
-        check_writable(p, overwrite)
-    evidence.save(path, overwrite=overwrite)
-    write_text_atomic(csv_path, evidence_csv(evidence), overwrite)
-    write_text_atomic(json_path, evidence_json(evidence), overwrite)
-    return path, csv_path, json_path
-
-
-def format_strings(evidence: StringEvidence, limit: int = 12) -> str:
-    """A plain-text table of the significant strings for the console."""
-    rows = evidence.strings()
-    s = evidence.settings
-    head = (f"{len(rows)} significant strings of {evidence.n_edges} tested (false discovery "
-            f"rate {s.get('q', 0.05):g}, {s.get('n_surrogates')} surrogate duets"
-            + (f", aligned to a shared beat of {s['beat_hz']:.2f} Hz" if s.get("beat_hz") else "")
-            + ")")  # fmt: skip
-    if not rows:
-        return (
-            head + "\nNo significant string: nothing in this duet shows one dancer's motion "
-            "predicting the other's beyond chance."
-        )
-    lines = [head, f"  {'string':<40s} {'strength [95% CI]':<22s} {'q':>9s}  direction  time on"]
-    for r in rows[:limit]:
-        lo, hi = r["strength_ci"]
-        ci = f"{100 * (r['strength'] or 0):.0f} % [{100 * (lo or 0):.0f}, {100 * (hi or 0):.0f}]"
-        lines.append(f"  {r['string']:<40s} {ci:<22s} {r['q']:>9.2g}  {r['direction']:<9s}  "
-                     f"{r['time_on_s']:.0f} s")  # fmt: skip
-    if len(rows) > limit:
-        lines.append(f"  ... and {len(rows) - limit} more (see the .csv)")
-    return "\n".join(lines)
 
 
 def load_strings(path: str | os.PathLike) -> StringPosterior:

@@ -119,8 +119,8 @@ def run_journey(
         {"evidence": StringEvidence, "posterior": the significant strings as a StringPosterior,
         "report": Report, "nri_posterior": StringPosterior or None}
     """
-    from duetgraph.analysis.evidence import format_strings, write_evidence
     from duetgraph.analysis.report import ReportConfig, build_report, write_report
+    from duetgraph.analysis.string_tables import format_strings, write_evidence
     from duetgraph.cli.strings import run_string_test
     from duetgraph.viz.figures import write_figures
     from duetgraph.viz.video import VideoConfig, render_video

@@ -38,8 +38,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from duetgraph.analysis.evidence import format_strings, write_evidence
     from duetgraph.analysis.posterior import write_strings_csv, write_strings_json
+    from duetgraph.analysis.string_tables import format_strings, write_evidence
     from duetgraph.cli._duet_input import load_duet
     from duetgraph.cli.strings import evidence_config, run_string_test
     from duetgraph.errors import InputError

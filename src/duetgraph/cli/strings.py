@@ -61,7 +61,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from duetgraph.analysis.evidence import format_strings, write_evidence
+    from duetgraph.analysis.string_tables import format_strings, write_evidence
     from duetgraph.atomic import check_writable
     from duetgraph.cli._duet_input import load_duet
     from duetgraph.errors import InputError

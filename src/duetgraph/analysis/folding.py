@@ -1,0 +1,123 @@
+"""One string per source: which of the strings that pass the test are shown as strings of their own.
+
+A receiver pulled by A's wrist is also predicted by A's elbow, hand and shoulder, which move with
+the wrist; a follower's copy of the leader can predict the leader a little once the poses were
+smoothed. `fold_shared_senders` keeps, per receiver, the senders that add to each other (forward
+selection with conditional tests against the same surrogates) and folds the rest, and the echoes
+of a kept string, into the string that carries their information (`analysis.evidence`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from duetgraph.analysis.granger_null import segment_statistics
+from duetgraph.analysis.surrogates import fdr_reject, tail_p
+
+MAX_SENDERS = 3  # senders kept per receiver at most
+REDUNDANT_SHARE = 0.5
+"""A sender that adds less than this share of what it explains alone (excess of its statistic
+over its surrogates' mean) to the senders kept for its receiver is folded."""
+
+
+def fold_shared_senders(
+    pos, joints, roots, edges, taus, stats, passed, cfg, parents
+) -> tuple[np.ndarray, np.ndarray]:
+    """Keep, per receiver, the senders that each add to those kept before them.
+
+    Forward selection among a receiver's passed senders: the strongest is kept; each round tests
+    every other sender given all kept ones (their histories join the receiver's own) and keeps
+    the one that adds most, if what it adds is significant (BH over the round's tests) and at
+    least `REDUNDANT_SHARE` of what it explains alone (both as excess over the surrogates'
+    mean); at most `MAX_SENDERS` per receiver. The rest are folded into the strongest.
+
+    Returns:
+        folded (E,): the edge each folded edge is folded into, else -1; p_given (E,): the
+        p-value of what each tested edge adds to the kept senders of its receiver at its last
+        test (NaN where not tested).
+    """
+    statistic, null_mean = stats[0], stats[1:].mean(axis=0)
+    excess = statistic - null_mean
+    folded = np.full(len(edges), -1)
+    p_given = np.full(len(edges), np.nan)
+    kept: dict[int, list[int]] = {}
+    open_: dict[int, list[int]] = {}
+    for r in np.unique(edges[passed, 1]):
+        members = np.flatnonzero(passed & (edges[:, 1] == r))
+        members = members[np.argsort(-excess[members])]
+        kept[int(r)], open_[int(r)] = [int(members[0])], [int(e) for e in members[1:]]
+    for _ in range(MAX_SENDERS - 1):
+        tests = [(r, e) for r in open_ for e in open_[r]]
+        if not tests:
+            break
+        tested = np.array([e for _, e in tests])
+        given = [tuple(int(edges[k, 0]) for k in kept[r]) for r, _ in tests]
+        total, _, _ = segment_statistics(pos, joints, roots, edges[tested], taus, cfg.history,
+                                         cfg.horizon, segment=len(pos), given=given)  # fmt: skip
+        p_given[tested] = tail_p(total[0], total[1:], "gamma")
+        adds_excess = total[0] - total[1:].mean(axis=0)
+        adds = fdr_reject(p_given[tested], cfg.q)[0]
+        adds &= adds_excess >= REDUNDANT_SHARE * excess[tested]
+        for r in list(open_):
+            mine = [i for i, (rr, _) in enumerate(tests) if rr == r and adds[i]]
+            if mine:
+                best = max(mine, key=lambda i: adds_excess[i])
+                kept[r].append(int(tested[best]))
+            drop = {int(tested[i]) for i, (rr, _) in enumerate(tests) if rr == r and not adds[i]}
+            open_[r] = [e for e in open_[r] if e not in drop and e not in kept[r]]
+            if not open_[r]:
+                del open_[r]
+    for r, rest in open_.items():  # never tested to the end: beyond MAX_SENDERS
+        for e in rest:
+            folded[e] = kept[r][0]
+    for r in kept:
+        for e in np.flatnonzero(passed & (edges[:, 1] == r)):
+            if e not in kept[r]:
+                folded[e] = kept[r][0]
+    _fold_echoes(edges, passed, folded, excess, joints, parents)
+    return folded, p_given
+
+
+def _fold_echoes(edges, passed, folded, excess, joints, parents) -> None:
+    """Fold in place two kinds of echo of a kept string (sender s → receiver r):
+    - a weaker string from another sender on the same skeleton chain as a stronger string's
+      sender (the joint above or below it: A's thumb beside A's wrist) to a receiver on the
+      same chain as the stronger one's receiver (B's hand below B's wrist): folded into it.
+      The same sender to two joints on one chain (a knee and the ankle it carries) stays two
+      strings: either may be the one pulled;
+    - the reverse r → s when it explains less than `REDUNDANT_SHARE` of what s → r does (a
+      follower's copy of the leader's motion, which smoothing can make look predictive)."""
+    shown = passed & (folded < 0)
+    index = {(int(s), int(r)): e for e, (s, r) in enumerate(edges)}
+    offsets = (0, len(joints[0]))
+    node_of = [{j: offsets[d] + i for i, j in enumerate(joints[d])} for d in (0, 1)]
+
+    for e in np.flatnonzero(shown):
+        s, r = int(edges[e, 0]), int(edges[e, 1])
+        rev = index.get((r, s))
+        if rev is not None and shown[rev] and excess[rev] < REDUNDANT_SHARE * excess[e]:
+            folded[rev] = e
+
+    def chain(node: int) -> set[int]:  # the joint, its ancestors and its descendants
+        dancer = int(node >= offsets[1])
+        joint = joints[dancer][node - offsets[dancer]]
+        line = {joint}
+        up = joint
+        while parents[up] >= 0:
+            up = parents[up]
+            line.add(up)
+        below = {joint}
+        for j in range(len(parents)):  # parents come before children in our skeletons
+            if parents[j] in below:
+                below.add(j)
+        return {node_of[dancer][j] for j in line | below if j in node_of[dancer]}
+
+    strong: list[int] = []
+    for e in sorted(np.flatnonzero(passed & (folded < 0)), key=lambda e: -excess[e]):
+        s, r = int(edges[e, 0]), int(edges[e, 1])
+        near = [f for f in strong if int(edges[f, 0]) != s and int(edges[f, 0]) in chain(s)
+                and int(edges[f, 1]) in chain(r)]  # fmt: skip
+        if near:
+            folded[e] = near[0]
+        else:
+            strong.append(e)
