@@ -49,10 +49,10 @@ from duetgraph.duet import Duet
 from duetgraph.io.read import read_input
 from duetgraph.sim.duet import KINDS, DuetSimConfig, PlantedString, simulate_duet
 from duetgraph.sim.faults import make_example_alphapose
+from duetgraph.sim.independent_duet import simulate_independent_duet
 from duetgraph.sim.spring_duet import (
     SpringDuetConfig,
     random_spring_strings,
-    simulate_independent_duet,
     simulate_spring_duet,
 )
 from duetgraph.skeleton import SMPL29

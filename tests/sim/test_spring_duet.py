@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from duetgraph.errors import InputError
+from duetgraph.sim.independent_duet import simulate_independent_duet
 from duetgraph.sim.kinematics import bone_lengths, descendants, rest_offsets
 from duetgraph.sim.spring_duet import (
     B_JOINTS,
@@ -9,7 +10,6 @@ from duetgraph.sim.spring_duet import (
     SpringDuetConfig,
     SpringString,
     random_spring_strings,
-    simulate_independent_duet,
     simulate_spring_duet,
 )
 from duetgraph.skeleton import SMPL29
