@@ -1,6 +1,6 @@
 """Can a dancer trust the strings? Planted strings found, nothing found where there is nothing.
 
-    python bench/bench_trust.py                  # everything, about 40 minutes on 2 cores
+    python bench/bench_trust.py                  # everything, about 21 minutes on 2 cores
     python bench/bench_trust.py --quick          # one seed per line, minutes
     python bench/bench_trust.py --json out.json  # also write every figure as JSON
 
@@ -42,7 +42,7 @@ import numpy as np
 
 from duetgraph.analysis.evidence import EvidenceConfig, string_evidence
 from duetgraph.analysis.granger import linear_granger_scores
-from duetgraph.analysis.recovery import auroc, recover_from_evidence
+from duetgraph.analysis.recovery import auroc, implied_by_motion, recover_from_evidence
 from duetgraph.clean.pipeline import CleanConfig, clean_detections
 from duetgraph.clean.resample import resample
 from duetgraph.duet import Duet
@@ -50,6 +50,7 @@ from duetgraph.io.read import read_input
 from duetgraph.sim.duet import KINDS, DuetSimConfig, PlantedString, simulate_duet
 from duetgraph.sim.faults import make_example_alphapose
 from duetgraph.sim.independent_duet import simulate_independent_duet
+from duetgraph.sim.kinematics import descendants
 from duetgraph.sim.spring_duet import (
     SpringDuetConfig,
     random_spring_strings,
@@ -78,12 +79,6 @@ def random_kinematic_strings(rng: np.random.Generator, n: int = 3) -> tuple[Plan
     )
 
 
-def moved_joints(duet: Duet, alone: Duet) -> list[str]:
-    """B joints that differ by more than 1 cm on average between two simulations."""
-    d = np.linalg.norm(duet.positions[:, 1] - alone.positions[:, 1], axis=-1).mean(axis=0)
-    return [SMPL29.joint_names[j] for j in np.flatnonzero(d > 0.01)]
-
-
 def planted_duet(generator: str, seed: int):
     """(duet, strings, implied pairs) of a random planted-string duet."""
     if generator == "kinematic":
@@ -99,12 +94,7 @@ def planted_duet(generator: str, seed: int):
         )
         strings = None
     duet, resolved = make(strings)
-    base, _ = make(())
-    implied = []
-    for s in resolved:
-        alone, _ = make((s,))
-        implied += [(s.a_joint, j) for j in moved_joints(alone, base) if j != s.b_joint]
-    return duet, resolved, implied
+    return duet, resolved, implied_by_motion(lambda chosen: make(chosen)[0], resolved)
 
 
 def demo_duet(seed: int = 0):
@@ -115,17 +105,12 @@ def demo_duet(seed: int = 0):
     with tempfile.TemporaryDirectory() as tmp:
         raw = make_example_alphapose(Path(tmp) / "raw.json", seed=seed, duet=truth)
         duet, _ = clean_detections(read_input(raw, fps=FPS), CleanConfig())
-    base, _ = simulate_duet(
-        DuetSimConfig(duration_s=DURATION, fps=FPS, switch_off=True, strings=()),
-        np.random.default_rng(seed),
-    )
-    implied = []
-    for s in strings:
-        alone, _ = simulate_duet(
-            DuetSimConfig(duration_s=DURATION, fps=FPS, strings=(s,)), np.random.default_rng(seed)
-        )
-        implied += [(s.a_joint, j) for j in moved_joints(alone, base) if j != s.b_joint]
-    return duet, strings, implied
+
+    def alone(chosen):  # the same duet with only the chosen strings
+        config = DuetSimConfig(duration_s=DURATION, fps=FPS, strings=chosen)
+        return simulate_duet(config, np.random.default_rng(seed))[0]
+
+    return duet, strings, implied_by_motion(alone, strings)
 
 
 def shifted(duet: Duet, seconds: float) -> Duet:
@@ -149,7 +134,7 @@ def granger_baseline(duet: Duet, strings, implied) -> dict:
     label = {(s.a_joint, s.b_joint) for s in strings}
     skip = set(implied)
     for s in strings:
-        skip |= {(s.a_joint, names[d]) for d in _below(SMPL29.index(s.b_joint))}
+        skip |= {(s.a_joint, names[d]) for d in descendants(SMPL29.index(s.b_joint))}
     lab, keep = [], []
     for a, b in edges:
         pair = (names[a], names[b - n_j]) if a < n_j else None
@@ -160,14 +145,6 @@ def granger_baseline(duet: Duet, strings, implied) -> dict:
     order = [e for e in np.argsort(-scores) if keep[e]]
     return {"auroc": auroc(scores[keep], lab[keep]),
             "precision_at_k": float(lab[order[:k]].mean()) if k else float("nan")}  # fmt: skip
-
-
-def _below(j: int) -> list[int]:
-    out, frontier = [], [j]
-    while frontier:
-        frontier = [c for c, p in enumerate(SMPL29.parents) if p in frontier]
-        out += frontier
-    return out
 
 
 def evaluate(duet, strings, implied, config, baseline=True) -> dict:

@@ -156,16 +156,17 @@ class Report:
         ]
         lines += [f"> **Warning:** {w}" for w in self.warnings] + ([""] if self.warnings else [])
         lines += ["## Who pulls whom", ""]
+        shown = 3 * int(m.get("top_k", 5))  # the first page keeps to the strongest strings
         if ev["strings"]:
             lines += _table(
                 ["string", "strength [95 % CI]", "when", "q", "direction"],
                 [[r["string"].replace(" -> ", " → "), _strength_text(r),
                   _spans_text(r["spans_s"]) or "not placed in time", f"{r['q']:.2g}",
-                  r["direction"]] for r in ev["strings"][: 3 * self_top(self)]],
+                  r["direction"]] for r in ev["strings"][:shown]],
                 "",
             )  # fmt: skip
-            if len(ev["strings"]) > 3 * self_top(self):
-                lines.append(f"\n{len(ev['strings']) - 3 * self_top(self)} more in strings.csv.")
+            if len(ev["strings"]) > shown:
+                lines.append(f"\n{len(ev['strings']) - shown} more in strings.csv.")
         else:
             lines.append(
                 f"**No significant string.** Of {ev['n_tested']} joint pairs tested, none moves "
@@ -188,10 +189,6 @@ class Report:
         lines += ["", "## Appendix: timeline", ""]
         lines += [f"- {entry['text']}" for entry in self.timeline]
         return "\n".join(lines) + "\n"
-
-
-def self_top(report: Report) -> int:
-    return int(report.meta.get("top_k", 5))
 
 
 def _strength_text(row: dict[str, Any]) -> str:

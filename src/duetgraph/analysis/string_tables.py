@@ -41,6 +41,12 @@ def evidence_csv(evidence: StringEvidence) -> str:
     return "\n".join(rows) + "\n"
 
 
+def evidence_paths(path: str | os.PathLike) -> list[Path]:
+    """[PATH.npz, PATH.csv, PATH.json]: the files `write_evidence` writes for `path`."""
+    path = Path(path)
+    return [path, path.with_suffix(".csv"), path.with_suffix(".json")]
+
+
 def write_evidence(evidence: StringEvidence, path: str | os.PathLike, overwrite: bool = False):
     """Write PATH.npz (everything tested) and, beside it, PATH.csv / PATH.json (the significant
     strings); none is written if one exists and `overwrite` is False.
@@ -50,8 +56,7 @@ def write_evidence(evidence: StringEvidence, path: str | os.PathLike, overwrite:
     """
     from duetgraph.atomic import check_writable, write_text_atomic
 
-    path = Path(path)
-    csv_path, json_path = path.with_suffix(".csv"), path.with_suffix(".json")
+    path, csv_path, json_path = evidence_paths(path)
     for p in (path, csv_path, json_path):
         check_writable(p, overwrite)
     evidence.save(path, overwrite=overwrite)

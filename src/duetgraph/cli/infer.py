@@ -39,7 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from duetgraph.analysis.posterior import write_strings_csv, write_strings_json
-    from duetgraph.analysis.string_tables import format_strings, write_evidence
+    from duetgraph.analysis.string_tables import evidence_paths, format_strings, write_evidence
     from duetgraph.cli._duet_input import load_duet
     from duetgraph.cli.strings import evidence_config, run_string_test
     from duetgraph.errors import InputError
@@ -52,8 +52,7 @@ def run(args: argparse.Namespace) -> int:
     if args.stride < 1 or not 0 <= args.threshold <= 1:
         raise InputError("--stride must be >= 1 and --threshold within [0, 1].")
     raw = out.with_name(out.stem + ".nri_posterior.npz")
-    outputs = [out, out.with_suffix(".csv"), out.with_suffix(".json"), raw,
-               raw.with_suffix(".csv"), raw.with_suffix(".json")]  # fmt: skip
+    outputs = evidence_paths(out) + evidence_paths(raw)  # the tables sit beside each .npz
     check_not_input(outputs, [args.duet])  # e.g. -o duet.npz for duet.csv
     for path in outputs:  # refuse before any work
         check_writable(path, args.overwrite)

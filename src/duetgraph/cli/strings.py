@@ -61,7 +61,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from duetgraph.analysis.string_tables import format_strings, write_evidence
+    from duetgraph.analysis.string_tables import evidence_paths, format_strings, write_evidence
     from duetgraph.atomic import check_writable
     from duetgraph.cli._duet_input import load_duet
     from duetgraph.errors import InputError
@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.suffix != ".npz":
         raise InputError(f"{out}: the output must end in .npz (e.g. -o strings.npz).")
-    outputs = [out, out.with_suffix(".csv"), out.with_suffix(".json")]
+    outputs = evidence_paths(out)
     check_not_input(outputs, [args.duet])
     for path in outputs:
         check_writable(path, args.overwrite)
