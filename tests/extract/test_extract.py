@@ -172,9 +172,10 @@ def test_a_video_without_people_is_one_sentence(tmp_path):
 
 def test_analyze_runs_the_whole_journey_from_a_video(tmp_path, capsys):
     """analyze VIDEO: extraction, cleaning, training, inference and the report in one folder."""
-    video = write_duet_video(tmp_path / "duet.mp4", n_frames=96, fps=8.0).path  # 12 s
+    video = write_duet_video(tmp_path / "duet.mp4", n_frames=192, fps=8.0).path  # 24 s
     out = tmp_path / "out"
-    args = ["analyze", str(video), "-o", str(out), "--epochs", "1", "--rotations", "1"]
+    fast = ["--joints", "pelvis,left_wrist,right_wrist", "--surrogates", "19"]
+    args = ["analyze", str(video), "-o", str(out), *fast]
     assert main(args + ["--video", "none", "--no-progress"]) == 0
     for name in ("detections.json", "duet.npz", "strings.npz", "report.md", "viewer.html"):
         assert (out / name).is_file(), name
