@@ -17,6 +17,7 @@ from duetgraph.analysis.granger_null import (
     segment_statistics,
     total_statistics,
 )
+from duetgraph.analysis.strings_track import string_track
 from duetgraph.analysis.surrogates import surrogate_maps
 from duetgraph.cli import main
 from duetgraph.duet import Duet
@@ -110,6 +111,14 @@ def test_evidence_round_trips_and_draws_as_a_posterior(tmp_path):
     assert posterior.n_edges == ev.n_edges and posterior.n_windows == len(ev.segment_start)
     on = posterior.p_string > 0.5
     assert (on.any(axis=0) == (ev.significant & ev.segment_on.any(axis=1))).all()
+    # Viewer, video and track name each string with its strength, q and direction.
+    labels = posterior.edge_labels()
+    for e in np.flatnonzero(ev.significant):
+        assert "strength" in labels[e] and " q " in labels[e] and ev.direction()[e] in labels[e]
+    assert all("(" not in labels[e] for e in np.flatnonzero(~ev.significant))
+    track = string_track(posterior, 600, 10.0, 0.5)
+    notes = [row["note"] for row in track.to_dict()["strings"]]
+    assert notes and all(note.startswith("strength") for note in notes)
     with pytest.raises(OutputError, match="overwrite"):
         ev.save(path)
 

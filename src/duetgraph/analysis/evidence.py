@@ -14,7 +14,10 @@ duets that keep each dancer's own motion and break the timing between them (`sur
    folded into the strongest (`folded_into`), as are echoes: a weaker string between the
    neighbours of a stronger one's two ends (A's thumb → B's hand beside A's wrist → B's wrist),
    and a reverse string much weaker than its forward one (a follower's copy of the leader, which
-   smoothing makes predictive). The follow-up tests use every second surrogate.
+   smoothing makes predictive). A folded sender on the joint beside the kept one (A's big toe
+   beside A's foot) that explains nearly as much is shown as an alternative sender of the
+   string: the test cannot tell joints of one body segment apart. The follow-up tests use every
+   second surrogate.
 3. **Strength.** The share of the receiver's prediction error that the sender removes while the
    string is on (step 5), measured out of sample (5 contiguous folds), with a 95 % interval from
    a moving-block bootstrap. A string whose held-out strength is not above zero is not shown:
@@ -64,7 +67,7 @@ from duetgraph.errors import InputError
 from duetgraph.skeleton import get_skeleton
 
 FORMAT = "duetgraph.evidence"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _N_FOLDS = 5
 MIN_SEGMENTS = 2  # on for fewer segments: the held-out check is over the whole duet
 
@@ -129,6 +132,8 @@ class StringEvidence:
         p, q: (E,) p-value against the surrogates and its BH-adjusted value.
         significant: (E,) bool, shown as a string: passes BH and is not folded into another.
         folded_into: (E,) the edge whose string carries this one's information, or -1.
+        alternative: (E,) bool, folded into a string of the same receiver from the joint beside
+            its sender, which the test cannot tell apart from it (`folding.alternatives`).
         p_given: (E,) p-value of what the edge adds to its receiver's strongest string (NaN
             where not tested: edges that did not pass, and the strongest themselves).
         strength, strength_lo, strength_hi: (E,) share of the receiver's prediction error the
@@ -159,7 +164,12 @@ class StringEvidence:
     segment_end: np.ndarray
     segment_p: np.ndarray
     segment_on: np.ndarray
+    alternative: np.ndarray | None = None
     settings: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.alternative is None:  # files written before alternatives were recorded
+            object.__setattr__(self, "alternative", np.zeros(len(self.senders), dtype=bool))
 
     @property
     def n_edges(self) -> int:
@@ -186,6 +196,11 @@ class StringEvidence:
         rev = self.reverse()
         return ["mutual" if self.significant[rev[e]] else "leads" for e in range(self.n_edges)]
 
+    def alternative_of(self) -> np.ndarray:
+        """(E,) the significant string each edge is shown as an alternative sender of, else -1."""
+        into = np.where(self.alternative, self.folded_into, -1)
+        return np.where((into >= 0) & self.significant[np.maximum(into, 0)], into, -1)
+
     def score(self) -> np.ndarray:
         """(E,) a ranking of the edges by evidence: −log10 of the p-value of what each adds to
         its receiver's strongest string (its own p-value where it was not tested so), plus its
@@ -200,12 +215,19 @@ class StringEvidence:
     def strings(self) -> list[dict[str, Any]]:
         """The significant strings, strongest first: names, strength, p, q, direction, time on."""
         names, direction, on = self.edge_names(), self.direction(), self.time_on()
+        alternative_of = self.alternative_of()
         rows = []
         for e in np.flatnonzero(self.significant):
             spans = _spans(self.segment_on[e], self.segment_start, self.segment_end)
+            sender = self.node_names[self.senders[e]]
+            others = [self.node_names[self.senders[f]] for f in np.flatnonzero(alternative_of == e)]
+            if others:  # "A:right_foot (or right_bigtoe) -> B:left_elbow"
+                shown = f"{sender} (or {', '.join(o.split(':', 1)[1] for o in others)})"
+                names[e] = f"{shown} -> {self.node_names[self.receivers[e]]}"
             rows.append({
                 "string": names[e],
-                "sender": self.node_names[self.senders[e]],
+                "sender": sender,
+                "or_senders": others,
                 "receiver": self.node_names[self.receivers[e]],
                 "strength": _round(self.strength[e]),
                 "strength_ci": [_round(self.strength_lo[e]), _round(self.strength_hi[e])],
@@ -237,12 +259,27 @@ class StringEvidence:
             edge_prior=None,
             run=f"string evidence: significant at q {self.settings.get('q', 0.05)} "
             "(1 = significant in the segment)",
+            edge_notes=self.notes(),
         )
+
+    def notes(self) -> tuple[str, ...]:
+        """(E,) a significant string in words ("strength 22 % · q 3e-05 · leads", with its
+        alternative senders), "" for the others."""
+        notes = [""] * self.n_edges
+        direction = self.direction()
+        alternative_of = self.alternative_of()
+        for e in np.flatnonzero(self.significant):
+            note = f"strength {100 * self.strength[e]:.0f} % · q {self.q[e]:.1g} · {direction[e]}"
+            others = [self.node_names[self.senders[f]].split(":", 1)[1]
+                      for f in np.flatnonzero(alternative_of == e)]  # fmt: skip
+            notes[e] = note + (f" · or from {', '.join(others)}" if others else "")
+        return tuple(notes)
 
     # ------------------------------------------------------------------ file format
     _ARRAYS = ("senders", "receivers", "node_dancer", "node_joint", "statistic", "p", "q",
                "significant", "folded_into", "p_given", "strength", "strength_lo", "strength_hi",
-               "segment_start", "segment_end", "segment_p", "segment_on")  # fmt: skip
+               "segment_start", "segment_end", "segment_p", "segment_on", "alternative")  # fmt: skip
+    _SINCE_VERSION = {"alternative": 2}  # arrays older files do not have
 
     def save(self, path: str | os.PathLike, overwrite: bool = False) -> Path:
         """Write `.npz` (plain arrays + JSON metadata) atomically."""
@@ -266,7 +303,8 @@ class StringEvidence:
         try:
             with np.load(path, allow_pickle=False) as f:
                 meta = json.loads(str(f["metadata"]))
-                arrays = {name: f[name] for name in cls._ARRAYS}
+                arrays = {name: f[name] for name in cls._ARRAYS
+                          if name in f or name not in cls._SINCE_VERSION}  # fmt: skip
         except (OSError, ValueError, KeyError) as exc:
             raise InputError(
                 f"{path}: not a string-evidence file ({exc}); write one with `duetgraph strings`."
@@ -361,7 +399,7 @@ def string_evidence(
     # The follow-up tests (what a sender adds to others, each time segment) use every second
     # surrogate, both kinds alike: their tails are fitted, and they cost most of the time.
     follow_up = taus[::2]
-    folded, p_given = fold_shared_senders(
+    folded, p_given, alternative = fold_shared_senders(
         pos, joints, roots, edges, follow_up, stats, passed, cfg, skel.parents
     )
     segment = max(2, round(cfg.segment_s * cfg.fps))
@@ -410,6 +448,7 @@ def string_evidence(
         q=qvalue,
         significant=significant,
         folded_into=folded,
+        alternative=alternative,
         p_given=p_given,
         strength=strength[0],
         strength_lo=strength[1],

@@ -15,6 +15,8 @@ from duetgraph.analysis.granger_null import segment_statistics
 from duetgraph.analysis.surrogates import fdr_reject, tail_p
 
 MAX_SENDERS = 3  # senders kept per receiver at most
+ALTERNATIVE_HOPS = 2  # an alternative sender is at most this many bones from the kept one
+ALTERNATIVE_R2 = 0.9  # and shares at least this much of its velocity's variance with it
 REDUNDANT_SHARE = 0.5
 """A sender that adds less than this share of what it explains alone (excess of its statistic
 over its surrogates' mean) to the senders kept for its receiver is folded."""
@@ -34,7 +36,9 @@ def fold_shared_senders(
     Returns:
         folded (E,): the edge each folded edge is folded into, else -1; p_given (E,): the
         p-value of what each tested edge adds to the kept senders of its receiver at its last
-        test (NaN where not tested).
+        test (NaN where not tested); alternative (E,) bool: a folded edge whose sender is a
+        skeleton neighbour of the sender of the string it is folded into, to the same receiver,
+        and explains alone nearly as much (`alternatives`): the test cannot tell the two apart.
     """
     statistic, null_mean = stats[0], stats[1:].mean(axis=0)
     excess = statistic - null_mean
@@ -74,17 +78,64 @@ def fold_shared_senders(
         for e in np.flatnonzero(passed & (edges[:, 1] == r)):
             if e not in kept[r]:
                 folded[e] = kept[r][0]
-    _fold_echoes(edges, passed, folded, excess, joints, parents)
-    return folded, p_given
+    alternative = alternatives(pos, edges, passed, folded, excess, joints, parents)
+    _fold_echoes(edges, passed, folded, alternative, excess, joints, parents)
+    return folded, p_given, alternative
 
 
-def _fold_echoes(edges, passed, folded, excess, joints, parents) -> None:
+def alternatives(pos, edges, passed, folded, excess, joints, parents) -> np.ndarray:
+    """(E,) bool: the passed edges folded into a string of the same receiver whose sender moves
+    as one with that string's sender, so that the test cannot tell which of the two it is (A's
+    big toe and foot, spine2 and spine3): within `ALTERNATIVE_HOPS` joints of it on the skeleton,
+    its velocity sharing at least `ALTERNATIVE_R2` of its variance with that sender's (uncentred,
+    over the duet), and explaining alone at least `REDUNDANT_SHARE` of what the string does.
+    The string is shown with these senders as alternatives."""
+    dancer_of, joint_of = _node_joints(joints)
+    velocity = np.diff(pos, axis=0)  # (T-1, 2, J, 3)
+    alternative = np.zeros(len(edges), dtype=bool)
+    for e in np.flatnonzero(passed & (folded >= 0)):
+        k = folded[e]
+        s, t = int(edges[e, 0]), int(edges[k, 0])
+        if edges[e, 1] != edges[k, 1] or dancer_of[s] != dancer_of[t]:
+            continue
+        if excess[e] < REDUNDANT_SHARE * excess[k]:
+            continue
+        if _hops(parents, joint_of[s], joint_of[t]) > ALTERNATIVE_HOPS:
+            continue
+        a, b = velocity[:, dancer_of[s], joint_of[s]], velocity[:, dancer_of[t], joint_of[t]]
+        shared = (a * b).sum() ** 2 / max((a * a).sum() * (b * b).sum(), 1e-300)
+        alternative[e] = shared >= ALTERNATIVE_R2
+    return alternative
+
+
+def _hops(parents, a: int, b: int) -> int:
+    """Number of bones between joints a and b of one skeleton."""
+
+    def line(j):  # j and its ancestors, nearest first
+        out = [j]
+        while parents[out[-1]] >= 0:
+            out.append(parents[out[-1]])
+        return out
+
+    up_a, up_b = line(a), line(b)
+    common = next(j for j in up_a if j in up_b)
+    return up_a.index(common) + up_b.index(common)
+
+
+def _node_joints(joints) -> tuple[np.ndarray, np.ndarray]:
+    """(N,) dancer and skeleton joint of each node (dancer 0's nodes, then dancer 1's)."""
+    dancer = np.repeat([0, 1], [len(joints[0]), len(joints[1])])
+    return dancer, np.array(list(joints[0]) + list(joints[1]))
+
+
+def _fold_echoes(edges, passed, folded, alternative, excess, joints, parents) -> None:
     """Fold in place two kinds of echo of a kept string (sender s → receiver r):
     - a weaker string from another sender on the same skeleton chain as a stronger string's
       sender (the joint above or below it: A's thumb beside A's wrist) to a receiver on the
       same chain as the stronger one's receiver (B's hand below B's wrist): folded into it.
       The same sender to two joints on one chain (a knee and the ankle it carries) stays two
-      strings: either may be the one pulled;
+      strings: either may be the one pulled. "The same sender" counts a string's alternative
+      senders (`alternatives`);
     - the reverse r → s when it explains less than `REDUNDANT_SHARE` of what s → r does (a
       follower's copy of the leader's motion, which smoothing can make look predictive)."""
     shown = passed & (folded < 0)
@@ -112,10 +163,14 @@ def _fold_echoes(edges, passed, folded, excess, joints, parents) -> None:
                 below.add(j)
         return {node_of[dancer][j] for j in line | below if j in node_of[dancer]}
 
+    senders = {int(e): {int(edges[e, 0])} for e in np.flatnonzero(passed & (folded < 0))}
+    for e in np.flatnonzero(alternative):
+        if int(folded[e]) in senders:
+            senders[int(folded[e])].add(int(edges[e, 0]))
     strong: list[int] = []
-    for e in sorted(np.flatnonzero(passed & (folded < 0)), key=lambda e: -excess[e]):
+    for e in sorted(senders, key=lambda e: -excess[e]):
         s, r = int(edges[e, 0]), int(edges[e, 1])
-        near = [f for f in strong if int(edges[f, 0]) != s and int(edges[f, 0]) in chain(s)
+        near = [f for f in strong if not senders[f] & senders[e] and int(edges[f, 0]) in chain(s)
                 and int(edges[f, 1]) in chain(r)]  # fmt: skip
         if near:
             folded[e] = near[0]

@@ -61,6 +61,8 @@ class StringPosterior:
         dancers: labels of dancers A and B.
         edge_prior: the K prior probabilities the model was trained with, or None.
         run: provenance, where the model came from (run folder, checkpoint, ...).
+        edge_notes: (E,) what is known of each string beyond P, in words ("strength 22 % ·
+            q 3e-05 · leads" for tested strings, `StringEvidence.as_posterior`), or None.
     """
 
     probs: np.ndarray
@@ -75,6 +77,7 @@ class StringPosterior:
     dancers: tuple[str, str] = ("A", "B")
     edge_prior: tuple[float, ...] | None = None
     run: str = "unknown"
+    edge_notes: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         cast = {
@@ -96,6 +99,8 @@ class StringPosterior:
         object.__setattr__(self, "dancers", tuple(str(d) for d in self.dancers))
         if self.edge_prior is not None:
             object.__setattr__(self, "edge_prior", tuple(float(p) for p in self.edge_prior))
+        if self.edge_notes is not None:
+            object.__setattr__(self, "edge_notes", tuple(str(n) for n in self.edge_notes))
         self.validate()
 
     # ------------------------------------------------------------------ properties
@@ -126,6 +131,16 @@ class StringPosterior:
         return [
             f"{labels[s]} {arrow} {labels[r]}"
             for s, r in zip(self.senders, self.receivers, strict=True)
+        ]
+
+    def edge_labels(self, arrow: str = "->") -> list[str]:
+        """(E,) `edge_names` with each edge's note where there is one: "A right wrist -> B left
+        wrist (strength 22 % · q 3e-05 · leads)"."""
+        names = self.edge_names(arrow)
+        if self.edge_notes is None:
+            return names
+        return [
+            f"{n} ({note})" if note else n for n, note in zip(names, self.edge_notes, strict=True)
         ]
 
     def node_labels(self) -> list[str]:
@@ -171,6 +186,8 @@ class StringPosterior:
                 raise InputError(f"{where}: {name} must have shape ({n_edges},).")
             if n_edges and (nodes.min() < 0 or nodes.max() >= n_nodes):
                 raise InputError(f"{where}: {name} index nodes outside 0..{n_nodes - 1}.")
+        if self.edge_notes is not None and len(self.edge_notes) != n_edges:
+            raise InputError(f"{where}: edge_notes must hold one note per edge ({n_edges}).")
         for name in ("node_dancer", "node_joint"):
             if getattr(self, name).shape != (n_nodes,):
                 raise InputError(f"{where}: {name} must have one entry per node ({n_nodes}).")
@@ -230,6 +247,7 @@ class StringPosterior:
             "dancers": list(self.dancers),
             "edge_prior": None if self.edge_prior is None else list(self.edge_prior),
             "run": self.run,
+            "edge_notes": None if self.edge_notes is None else list(self.edge_notes),
             "units": "seconds from the duet's first frame",
             "layout": "probs (W, E, K); type 0 = no string",
         }
@@ -283,6 +301,7 @@ class StringPosterior:
                 dancers=tuple(meta["dancers"]),
                 edge_prior=meta.get("edge_prior"),
                 run=str(meta.get("run", "unknown")),
+                edge_notes=meta.get("edge_notes"),
             )
         except (KeyError, TypeError) as exc:
             raise InputError(

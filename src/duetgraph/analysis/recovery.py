@@ -168,11 +168,17 @@ def recover_from_evidence(
     pairs in `implied` (e.g. joints a planted string measurably moved). Everything else is a
     negative; a significant negative is a false string.
 
+    A significant string with alternative senders (`StringEvidence.alternative_of`: A's big toe
+    beside A's foot) is one claim: it is right if one of its senders is planted (the planted
+    edge is found, with the string's time), implied if one is implied, and ranked once (its
+    alternatives leave the ranking, their labels go to the string).
+
     Returns:
         auroc and precision@k of `evidence.score()`; for each planted string whether it is
-        significant, the share of its on time found on and of its off time found off; the
-        false strings by name; false_string_share (false / all significant) and
-        false_positive_rate (significant negatives / negatives).
+        significant (`as_alternative` where through an alternative sender), the share of its on
+        time found on and of its off time found off; the false strings by name;
+        false_string_share (false / all significant) and false_positive_rate (significant
+        negatives / negatives).
     """
     names = evidence.edge_names()
     dancer, joint_names = evidence.node_dancer, [n.split(":", 1)[1] for n in evidence.node_names]
@@ -184,6 +190,7 @@ def recover_from_evidence(
     labels = np.zeros(evidence.n_edges, dtype=bool)
     implied_mask = np.zeros(evidence.n_edges, dtype=bool)
     planted = {}
+    alternative_of = evidence.alternative_of()
     seg_len = evidence.segment_end - evidence.segment_start
     mid = 0.5 * (evidence.segment_start + evidence.segment_end)
     for s in strings:
@@ -198,11 +205,13 @@ def recover_from_evidence(
         active = np.zeros(len(mid), dtype=bool)
         for start, end in s.spans if s.spans is not None else ((0.0, np.inf),):
             active |= (mid >= start) & (mid < end)
-        on = evidence.segment_on[e] & evidence.significant[e]
+        shown = e if evidence.significant[e] or alternative_of[e] < 0 else alternative_of[e]
+        on = evidence.segment_on[shown] & evidence.significant[shown]
         planted[names[e]] = {
-            "significant": bool(evidence.significant[e]),
+            "significant": bool(evidence.significant[shown]),
+            "as_alternative": bool(shown != e),
             "p": float(evidence.p[e]),
-            "strength": float(evidence.strength[e]),
+            "strength": float(evidence.strength[shown]),
             "on_time_found_on": _share(on & active, active, seg_len),
             "off_time_found_off": _share(~on & ~active, ~active, seg_len),
         }
@@ -211,9 +220,17 @@ def recover_from_evidence(
         if e is not None:
             implied_mask[e] = True
     implied_mask &= ~labels
-    scored = ~implied_mask
+    claims = labels.copy()  # one claim per string: its alternatives' labels join it
+    for f in np.flatnonzero(alternative_of >= 0):
+        claims[alternative_of[f]] |= labels[f]
+    for f in np.flatnonzero(alternative_of >= 0):
+        if implied_mask[f] and not claims[alternative_of[f]]:
+            implied_mask[alternative_of[f]] = True
+    implied_mask &= ~claims
+    labels = claims
+    scored = ~implied_mask & (alternative_of < 0)
     score = evidence.score()
-    k = int(labels.sum())
+    k = int((labels & scored).sum())
     order = [e for e in np.argsort(-score, kind="stable") if scored[e]]
     negatives = ~labels & scored
     false = evidence.significant & negatives

@@ -210,7 +210,7 @@ def evidence_summary(evidence, duet: Duet, top_k: int = 5) -> dict[str, Any]:
     s = evidence.settings
     on = evidence.segment_on & evidence.significant[:, None]  # (E, G)
     names = evidence.edge_names(arrow="→")
-    strongest = {r["string"].replace(" -> ", " → ") for r in rows[:top_k]}
+    strongest = {f"{r['sender']} → {r['receiver']}" for r in rows[:top_k]}
     on &= np.array([n in strongest for n in names])[:, None]  # the changes of the strongest
     changes = []
     for g in range(1, on.shape[1]):
@@ -232,7 +232,9 @@ def evidence_summary(evidence, duet: Duet, top_k: int = 5) -> dict[str, Any]:
         + (f", by whole beats of the {beat:.2f} Hz beat both dancers share" if beat else "")
         + "). A string is listed when it beats its surrogates with the false discovery rate held "
         f"at {s.get('q', 0.05):g} over all pairs, and when it is not merely a neighbour of a "
-        "stronger string to the same joint. Strength is the share of the receiver's prediction "
+        "stronger string to the same joint; where the joint beside the sender predicts as well, "
+        'both are named ("A:right_foot (or right_bigtoe)"): the test cannot tell them apart. '
+        "Strength is the share of the receiver's prediction "
         "error the sender removes on held-out time; 'when' lists the "
         f"{s.get('segment_s', 10):g}-s segments in which the string is significant. It is "
         "evidence of predictable timing, not of touch or intention: a string can be a cue, a "

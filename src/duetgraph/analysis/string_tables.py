@@ -30,14 +30,18 @@ def evidence_json(evidence: StringEvidence) -> str:
 
 
 def evidence_csv(evidence: StringEvidence) -> str:
-    """One row per significant string: names, strength and interval, p, q, direction, time."""
-    head = "sender,receiver,strength,strength_lo,strength_hi,p,q,direction,time_on_s,spans_s"
+    """One row per significant string: names, strength and interval, p, q, direction, time, and
+    the alternative senders the test cannot tell from the sender (space-separated)."""
+    head = (
+        "sender,receiver,strength,strength_lo,strength_hi,p,q,direction,time_on_s,spans_s,"
+        "or_senders"
+    )
     rows = [head]
     for r in evidence.strings():
         spans = " ".join(f"{a:g}-{b:g}" for a, b in r["spans_s"])
         lo, hi = r["strength_ci"]
         rows.append(f"{r['sender']},{r['receiver']},{r['strength']},{lo},{hi},{r['p']},{r['q']},"
-                    f"{r['direction']},{r['time_on_s']},{spans}")  # fmt: skip
+                    f"{r['direction']},{r['time_on_s']},{spans},{' '.join(r['or_senders'])}")  # fmt: skip
     return "\n".join(rows) + "\n"
 
 

@@ -97,6 +97,8 @@ class StringTrack:
         skeleton: skeleton name.
         dancers: labels of dancers A and B.
         run: where the posterior came from.
+        notes: (S,) what is known of each string in words (strength, q, direction: tested
+            strings, `StringPosterior.edge_notes`), or None.
     """
 
     confidence: np.ndarray
@@ -111,6 +113,7 @@ class StringTrack:
     skeleton: str
     dancers: tuple[str, str]
     run: str = "unknown"
+    notes: tuple[str, ...] | None = None
 
     @property
     def n_frames(self) -> int:
@@ -178,6 +181,7 @@ class StringTrack:
                     "joint": self.receiver_joint[s],
                 },
                 "peak_confidence": round(float(np.nanmax(self.confidence[:, s])), 4),
+                **({"note": self.notes[s]} if self.notes is not None else {}),
             }
             for s, name in enumerate(self.string_names())
         ]
@@ -288,6 +292,9 @@ def string_track(
         skeleton=posterior.skeleton,
         dancers=tuple(dancers or posterior.dancers),
         run=posterior.run,
+        notes=None
+        if posterior.edge_notes is None
+        else tuple(posterior.edge_notes[e] for e in edges),
     )
 
 

@@ -78,7 +78,7 @@ def plot_string_heatmap(
     else:
         x_edges = np.array([posterior.window_start[0], posterior.window_end[0]])
     x_edges = np.maximum.accumulate(x_edges)  # equal window starts give zero-width columns
-    names = posterior.edge_names()
+    names = posterior.edge_labels()
     fig = _new_figure(11, 1.6 + 0.24 * len(edges))
     ax = fig.add_subplot()
     mesh = ax.pcolormesh(

@@ -156,8 +156,9 @@ class FrameRenderer:
                 ],
                 axis=1,
             )  # (E', 2 ends, (dancer, joint))
-            names_all = posterior.edge_names()
+            names_all = posterior.edge_labels()  # tested strings: strength, q, direction
             self.edge_labels = [names_all[e] for e in self.edges]
+            self.show_p = posterior.edge_notes is None  # a tested string's P is 0 or 1
         self.font = load_font(max(10, round(15 * self.scale)))
         self.background = self._background(draw_camera)
 
@@ -200,7 +201,8 @@ class FrameRenderer:
         if on.size == 0:
             return lines + [(f"no string at P >= {st.threshold:.2f}", style.TEXT_COLOR)]
         shown = on[: st.max_caption_strings]
-        lines += [(f"{self.edge_labels[i]}   {row[i]:.2f}", style.TEXT_COLOR) for i in shown]
+        lines += [(f"{self.edge_labels[i]}" + (f"   {row[i]:.2f}" if self.show_p else ""),
+                   style.TEXT_COLOR) for i in shown]  # fmt: skip
         if on.size > shown.size:
             lines.append((f"and {on.size - shown.size} more", style.TEXT_COLOR))
         return lines

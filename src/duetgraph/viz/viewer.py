@@ -185,7 +185,7 @@ def _strings_data(
     new[1:] = (q[1:] != q[:-1]).any(axis=1) | (inferred[1:] != inferred[:-1])
     row_of = np.cumsum(new) - 1  # (F,)
     frame_row = np.where(inferred, row_of, -1)
-    labels = posterior.edge_names(arrow="→")
+    labels = posterior.edge_labels(arrow="→")
 
     def ends(node: int) -> list[int]:
         return [int(posterior.node_dancer[node]), int(posterior.node_joint[node])]
