@@ -5,17 +5,17 @@ import numpy as np
 from duetgraph.analysis.folding import _fold_echoes, alternatives
 from duetgraph.analysis.granger_null import inter_dancer_edges
 
-# joint 0 the root; 1 below 0; 2 below 1; 3 below 0 (a sibling of 1)
-PARENTS = [-1, 0, 1, 0]
-JOINTS = ([0, 1, 2, 3], [0, 1, 2, 3])
+# joint 0 the root; 1 below 0; 2 below 1; 3 below 0 (a sibling of 1); 4 below 3
+PARENTS = [-1, 0, 1, 0, 3]
+JOINTS = ([0, 1, 2, 3, 4], [0, 1, 2, 3, 4])
 EDGES = inter_dancer_edges(JOINTS)
 
 
 def _positions(together=(0, 1, 2), seed=0, n_frames=400):
-    """(T, 2, 4, 3): A's joints in `together` move as one body part (one smooth path, millimetre
+    """(T, 2, 5, 3): A's joints in `together` move as one body part (one smooth path, millimetre
     wobble), A's others and all of B's on their own paths."""
     rng = np.random.default_rng(seed)
-    walk = np.cumsum(rng.normal(size=(n_frames, 2, 4, 3)), axis=0) * 0.01
+    walk = np.cumsum(rng.normal(size=(n_frames, 2, 5, 3)), axis=0) * 0.01
     shared = np.cumsum(rng.normal(size=(n_frames, 3)), axis=0) * 0.01
     for j in together:
         walk[:, 0, j] = shared + 0.001 * rng.normal(size=(n_frames, 3))
@@ -26,8 +26,8 @@ POS = _positions()
 
 
 def _edge(a: int, b: int) -> int:
-    """Index of the string A:a -> B:b (nodes: A's four joints, then B's)."""
-    return int(np.flatnonzero((EDGES[:, 0] == a) & (EDGES[:, 1] == 4 + b))[0])
+    """Index of the string A:a -> B:b (nodes: A's five joints, then B's)."""
+    return int(np.flatnonzero((EDGES[:, 0] == a) & (EDGES[:, 1] == 5 + b))[0])
 
 
 def _table(kept: dict, folded_into: dict):
@@ -56,14 +56,14 @@ def test_a_folded_sender_beside_the_kept_one_that_explains_as_much_is_an_alterna
     alt = alternatives(POS, EDGES, passed, folded, excess, JOINTS, PARENTS)
     assert np.flatnonzero(alt).tolist() == [_edge(2, 2)]
 
-    # Joint 3 moving with joint 1 is an alternative (two bones away); with joint 2, three bones
-    # away, it is not, however alike they move.
+    # Joint 4 moving with joint 1 is an alternative (three bones away); with joint 2, four
+    # bones away, it is not, however alike they move.
     kept_far = _edge(2, 2)
-    alike = _positions(together=(1, 2, 3))
+    alike = _positions(together=(1, 2, 4))
     for into, expected in ((kept, True), (kept_far, False)):
-        passed, folded, excess = _table({into: 1.0}, {_edge(3, 2): (into, 0.9)})
+        passed, folded, excess = _table({into: 1.0}, {_edge(4, 2): (into, 0.9)})
         alt = alternatives(alike, EDGES, passed, folded, excess, JOINTS, PARENTS)
-        assert alt[_edge(3, 2)] == expected
+        assert alt[_edge(4, 2)] == expected
 
 
 def test_an_alternative_to_another_receiver_or_from_the_other_dancer_is_not_one():
@@ -138,3 +138,28 @@ def test_a_string_found_through_an_alternative_sender_is_one_right_claim():
     r = recover_from_evidence(ev, planted)
     assert r["false_strings"] == ["A:spine2 -> B:pelvis"]
     assert not r["planted"]["A:spine1 -> B:pelvis"]["significant"]
+
+
+def test_a_torso_string_is_no_echo_of_a_hand_string_far_up_the_same_chain():
+    """A:spine3 -> B:pelvis lies on the chains of A:right_wrist -> B:left_wrist (every chain
+    reaches the root) but four bones and more from both ends: it stays a string of its own;
+    A:right_thumb -> B:left_middle, beside both ends, is the hand string's echo."""
+    from duetgraph.skeleton import SMPL29
+
+    every = (list(range(29)), list(range(29)))
+    edges = inter_dancer_edges(every)
+    n = SMPL29.index
+
+    def edge(a, b):
+        return int(np.flatnonzero((edges[:, 0] == n(a)) & (edges[:, 1] == 29 + n(b)))[0])
+
+    hand, torso, thumb = (edge("right_wrist", "left_wrist"), edge("spine3", "pelvis"),
+                          edge("right_thumb", "left_middle"))  # fmt: skip
+    passed = np.zeros(len(edges), dtype=bool)
+    passed[[hand, torso, thumb]] = True
+    excess = np.zeros(len(edges))
+    excess[[hand, torso, thumb]] = 1.0, 0.5, 0.4
+    folded = np.full(len(edges), -1)
+    none = np.zeros(len(edges), dtype=bool)
+    _fold_echoes(edges, passed, folded, none, excess, every, list(SMPL29.parents))
+    assert folded[torso] == -1 and folded[thumb] == hand

@@ -15,8 +15,11 @@ from duetgraph.analysis.granger_null import segment_statistics
 from duetgraph.analysis.surrogates import fdr_reject, tail_p
 
 MAX_SENDERS = 3  # senders kept per receiver at most
-ALTERNATIVE_HOPS = 2  # an alternative sender is at most this many bones from the kept one
-ALTERNATIVE_R2 = 0.9  # and shares at least this much of its velocity's variance with it
+NEAR_HOPS = 3
+"""Joints at most this many bones apart are neighbours: an alternative sender is one of the kept
+sender's (and moves as one with it, `ALTERNATIVE_R2`); an echo joins neighbours of a stronger
+string's two ends (a torso has four joints between pelvis and neck)."""
+ALTERNATIVE_R2 = 0.9  # share of its velocity's variance an alternative shares with the sender
 REDUNDANT_SHARE = 0.5
 """A sender that adds less than this share of what it explains alone (excess of its statistic
 over its surrogates' mean) to the senders kept for its receiver is folded."""
@@ -86,7 +89,7 @@ def fold_shared_senders(
 def alternatives(pos, edges, passed, folded, excess, joints, parents) -> np.ndarray:
     """(E,) bool: the passed edges folded into a string of the same receiver whose sender moves
     as one with that string's sender, so that the test cannot tell which of the two it is (A's
-    big toe and foot, spine2 and spine3): within `ALTERNATIVE_HOPS` joints of it on the skeleton,
+    big toe and foot, spine2 and spine3): within `NEAR_HOPS` bones of it on the skeleton,
     its velocity sharing at least `ALTERNATIVE_R2` of its variance with that sender's (uncentred,
     over the duet), and explaining alone at least `REDUNDANT_SHARE` of what the string does.
     The string is shown with these senders as alternatives."""
@@ -100,7 +103,7 @@ def alternatives(pos, edges, passed, folded, excess, joints, parents) -> np.ndar
             continue
         if excess[e] < REDUNDANT_SHARE * excess[k]:
             continue
-        if _hops(parents, joint_of[s], joint_of[t]) > ALTERNATIVE_HOPS:
+        if _hops(parents, joint_of[s], joint_of[t]) > NEAR_HOPS:
             continue
         a, b = velocity[:, dancer_of[s], joint_of[s]], velocity[:, dancer_of[t], joint_of[t]]
         shared = (a * b).sum() ** 2 / max((a * a).sum() * (b * b).sum(), 1e-300)
@@ -108,16 +111,17 @@ def alternatives(pos, edges, passed, folded, excess, joints, parents) -> np.ndar
     return alternative
 
 
+def _ancestry(parents, joint: int) -> list[int]:
+    """The joint and its ancestors, nearest first."""
+    out = [joint]
+    while parents[out[-1]] >= 0:
+        out.append(parents[out[-1]])
+    return out
+
+
 def _hops(parents, a: int, b: int) -> int:
     """Number of bones between joints a and b of one skeleton."""
-
-    def line(j):  # j and its ancestors, nearest first
-        out = [j]
-        while parents[out[-1]] >= 0:
-            out.append(parents[out[-1]])
-        return out
-
-    up_a, up_b = line(a), line(b)
+    up_a, up_b = _ancestry(parents, a), _ancestry(parents, b)
     common = next(j for j in up_a if j in up_b)
     return up_a.index(common) + up_b.index(common)
 
@@ -130,9 +134,9 @@ def _node_joints(joints) -> tuple[np.ndarray, np.ndarray]:
 
 def _fold_echoes(edges, passed, folded, alternative, excess, joints, parents) -> None:
     """Fold in place two kinds of echo of a kept string (sender s → receiver r):
-    - a weaker string from another sender on the same skeleton chain as a stronger string's
-      sender (the joint above or below it: A's thumb beside A's wrist) to a receiver on the
-      same chain as the stronger one's receiver (B's hand below B's wrist): folded into it.
+    - a weaker string from a sender just above or below a stronger string's sender (at most
+      `NEAR_HOPS` bones: A's thumb beside A's wrist) to a receiver just above or below the
+      stronger one's receiver (B's hand below B's wrist): folded into it.
       The same sender to two joints on one chain (a knee and the ankle it carries) stays two
       strings: either may be the one pulled. "The same sender" counts a string's alternative
       senders (`alternatives`);
@@ -140,8 +144,6 @@ def _fold_echoes(edges, passed, folded, alternative, excess, joints, parents) ->
       follower's copy of the leader's motion, which smoothing can make look predictive)."""
     shown = passed & (folded < 0)
     index = {(int(s), int(r)): e for e, (s, r) in enumerate(edges)}
-    offsets = (0, len(joints[0]))
-    node_of = [{j: offsets[d] + i for i, j in enumerate(joints[d])} for d in (0, 1)]
 
     for e in np.flatnonzero(shown):
         s, r = int(edges[e, 0]), int(edges[e, 1])
@@ -149,19 +151,15 @@ def _fold_echoes(edges, passed, folded, alternative, excess, joints, parents) ->
         if rev is not None and shown[rev] and excess[rev] < REDUNDANT_SHARE * excess[e]:
             folded[rev] = e
 
-    def chain(node: int) -> set[int]:  # the joint, its ancestors and its descendants
-        dancer = int(node >= offsets[1])
-        joint = joints[dancer][node - offsets[dancer]]
-        line = {joint}
-        up = joint
-        while parents[up] >= 0:
-            up = parents[up]
-            line.add(up)
-        below = {joint}
-        for j in range(len(parents)):  # parents come before children in our skeletons
-            if parents[j] in below:
-                below.add(j)
-        return {node_of[dancer][j] for j in line | below if j in node_of[dancer]}
+    dancer_of, joint_of = _node_joints(joints)
+
+    def near(a: int, b: int) -> bool:  # one above the other, at most NEAR_HOPS bones apart
+        if dancer_of[a] != dancer_of[b]:
+            return False
+        up_a, up_b = _ancestry(parents, joint_of[a]), _ancestry(parents, joint_of[b])
+        if joint_of[a] in up_b:
+            return up_b.index(joint_of[a]) <= NEAR_HOPS
+        return joint_of[b] in up_a and up_a.index(joint_of[b]) <= NEAR_HOPS
 
     senders = {int(e): {int(edges[e, 0])} for e in np.flatnonzero(passed & (folded < 0))}
     for e in np.flatnonzero(alternative):
@@ -170,9 +168,9 @@ def _fold_echoes(edges, passed, folded, alternative, excess, joints, parents) ->
     strong: list[int] = []
     for e in sorted(senders, key=lambda e: -excess[e]):
         s, r = int(edges[e, 0]), int(edges[e, 1])
-        near = [f for f in strong if not senders[f] & senders[e] and int(edges[f, 0]) in chain(s)
-                and int(edges[f, 1]) in chain(r)]  # fmt: skip
-        if near:
-            folded[e] = near[0]
+        echo_of = [f for f in strong if not senders[f] & senders[e] and near(int(edges[f, 0]), s)
+                   and near(int(edges[f, 1]), r)]  # fmt: skip
+        if echo_of:
+            folded[e] = echo_of[0]
         else:
             strong.append(e)
