@@ -149,6 +149,11 @@ def test_cli_train_then_infer(planted, tmp_path, capsys):
     raw = json.loads((tmp_path / "strings.nri_posterior.json").read_text())  # the model's view
     assert raw["threshold"] == 0.8
     assert main(infer) == 2
+    capsys.readouterr()
+    # an output folder that does not exist yet is made (and never blamed on the input)
+    infer[infer.index(str(out))] = str(tmp_path / "new" / "deeper" / "strings.npz")
+    assert main(infer) == 0, capsys.readouterr().err
+    assert (tmp_path / "new" / "deeper" / "strings.nri_posterior.npz").is_file()
 
 
 def test_recovery_scores_planted_edges_and_leaves_implied_ones_out():
@@ -212,3 +217,37 @@ def test_duet_config_file_sets_fields_and_rejects_unknown_keys(tmp_path):
     bad.write_text("[data]\nwindw = 6\n")
     with pytest.raises(InputError, match="windw"):
         load_duet_run_config(bad)
+
+
+def test_resuming_a_duet_run_keeps_its_settings_and_takes_only_what_may_change(planted, tmp_path,
+                                                                               capsys):  # fmt: skip
+    """One resume policy for duet and physics runs (train.config.RESUMABLE): epochs, time
+    limits, threads and device may change; anything else must be what the run has."""
+    duet, _ = planted
+    path = duet.save(tmp_path / "duet.npz")
+    run = tmp_path / "run"
+    args = ["train", str(path), "-o", str(run), "--hidden", "8", "--rotations", "1",
+            "--threads", "1", "--no-progress"]  # fmt: skip
+    assert main([*args, "--epochs", "1", "--lr", "0.002", "--batch-size", "64"]) == 0
+    assert main([*args, "--resume", "--epochs", "2", "--cpu-limit-min", "7"]) == 0
+    stored = torch.load(run / "last.pt", weights_only=False)["run_config"]
+    assert stored["train"]["epochs"] == 2 and stored["train"]["cpu_limit_min"] == 7
+    assert stored["train"]["lr"] == 0.002 and stored["train"]["batch_size"] == 64
+    assert main([*args, "--resume", "--epochs", "3", "--cpu-limit-min", "9"]) == 0  # alone too
+    stored = torch.load(run / "last.pt", weights_only=False)["run_config"]
+    assert stored["train"]["cpu_limit_min"] == 9 and stored["train"]["lr"] == 0.002
+    capsys.readouterr()
+    assert main([*args, "--resume", "--epochs", "3", "--lr", "0.1"]) == 2
+    assert "train.lr = 0.1 differs from the run's 0.002" in capsys.readouterr().err
+
+
+def test_a_symmetric_duet_run_trains_one_variable_per_joint_pair(planted, tmp_path):
+    duet, _ = planted
+    path = duet.save(tmp_path / "duet.npz")
+    args = ["train", str(path), "-o", str(tmp_path / "run"), "--epochs", "1", "--hidden", "8",
+            "--rotations", "1", "--threads", "1", "--no-progress", "--symmetric"]  # fmt: skip
+    assert main(args) == 0
+    ckpt = torch.load(tmp_path / "run" / "last.pt", weights_only=False)
+    assert ckpt["run_config"]["data"]["symmetric"] is True
+    assert ckpt["model_config"]["symmetric"] is True
+    assert "symmetric = true" in (tmp_path / "run" / "config.toml").read_text()

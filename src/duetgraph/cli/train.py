@@ -201,17 +201,20 @@ def _train_duet(args: argparse.Namespace) -> int:
     overrides = {f"{s}__{k}": v for (s, k), v in flag_overrides(args).items() if s != "data"}
     if any(key[0] == "data" for key in flag_overrides(args)):
         raise InputError("--system and --max-*-sims are for physics runs (--data), not duets.")
+    if "model__symmetric" in overrides:  # a duet's edge layout comes from its data section
+        overrides["data__symmetric"] = overrides.pop("model__symmetric")
     for _, key, _, _ in DUET_FLAGS:
         value = getattr(args, f"duet__{key}")
         if value is not None:
             overrides[f"data__{key}"] = value
     paths = duet_paths(args.duet)
     duets = [load_duet(path) for path in paths]
-    config = load_duet_run_config(args.config, **overrides) if args.config else None
-    if config is None and not args.resume:
-        config = duet_run_config(**overrides)
-    elif args.resume and overrides:
-        config = duet_run_config(**overrides)  # only train.epochs is taken over on resume
+    if args.resume and args.config:
+        raise InputError("--resume continues the run with its own settings; leave out --config.")
+    config = None
+    if not args.resume:
+        config = load_duet_run_config(args.config, **overrides) if args.config else None
+        config = config or duet_run_config(**overrides)
     device = args.train__device or (config or _stored_config(args.out)).train.device
     ctx = init_distributed(device)
     if not ctx.is_main:  # rank 0 speaks for the run
@@ -222,6 +225,7 @@ def _train_duet(args: argparse.Namespace) -> int:
             args.out,
             config,
             resume=args.resume,
+            resume_overrides=overrides,
             overwrite=args.overwrite,
             progress=not args.no_progress,
             dist=ctx,

@@ -31,6 +31,18 @@ from duetgraph.model.config import LIKELIHOODS, ModelConfig
 
 SELECT_ON = ("nll", "loss")
 # ModelConfig fields that are set from the data set, never from a config file or flag.
+# What may change when a run is resumed: how long and where it runs, not what it learns.
+RESUMABLE = frozenset(
+    {
+        ("train", "epochs"),
+        ("train", "time_limit_min"),
+        ("train", "cpu_limit_min"),
+        ("train", "threads"),
+        ("train", "device"),
+    }
+)
+
+
 MODEL_FIELDS_FROM_DATA = frozenset(
     {
         "n_nodes",

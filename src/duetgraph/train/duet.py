@@ -37,7 +37,14 @@ from duetgraph.model.config import ModelConfig
 from duetgraph.train import run as runfiles
 from duetgraph.train.checkpoint import load_checkpoint
 from duetgraph.train.config import MODEL_FIELDS_FROM_DATA as PHYSICS_FIELDS_FROM_DATA
-from duetgraph.train.config import RunConfig, TrainConfig, _checked, _defaults, read_toml
+from duetgraph.train.config import (
+    RESUMABLE,
+    RunConfig,
+    TrainConfig,
+    _checked,
+    _defaults,
+    read_toml,
+)
 from duetgraph.train.distributed import SINGLE, DistContext, run_on_main
 from duetgraph.train.loop import FitResult, Samples, fit
 from duetgraph.train.runtime import RuntimeOptions
@@ -169,6 +176,35 @@ def duet_run_config(
     return config
 
 
+def resumed_duet_config(stored: dict[str, Any], overrides: dict[str, Any]) -> DuetRunConfig:
+    """The stored run config of a duet run with `overrides` ("section__key": value, the flags
+    given again on resume) applied where `RESUMABLE` allows (how long and where it runs); any
+    other override must equal the stored value.
+
+    Raises:
+        InputError: an override changes what the run learns (naming the setting).
+    """
+    config = duet_run_config(stored, "checkpoint")
+    current = config.to_dict()
+    current["model"] = {**DUET_MODEL_DEFAULTS, **current["model"]}
+    allowed: dict[str, Any] = {}
+    for key, value in overrides.items():
+        section, name = key.split("__", 1)
+        was = current[section].get(name)
+        if (section, name) in RESUMABLE:
+            allowed[name] = value
+        elif (list(was) if isinstance(was, tuple) else was) != (
+            list(value) if isinstance(value, tuple) else value
+        ):
+            raise InputError(
+                f"--resume keeps the run's settings, but {section}.{name} = {value!r} differs from "
+                f"the run's {was!r}; start a new run to change it."
+            )
+    if not allowed:
+        return config
+    return dataclasses.replace(config, train=dataclasses.replace(config.train, **allowed))
+
+
 def load_duet_run_config(path: str | os.PathLike, **overrides: Any) -> DuetRunConfig:
     """Read a duet run config from TOML (sections [data], [model], [train])."""
     return duet_run_config(read_toml(path), str(path), **overrides)
@@ -219,6 +255,7 @@ def train_duet(
     config: DuetRunConfig | None = None,
     *,
     resume: bool = False,
+    resume_overrides: dict[str, Any] | None = None,
     overwrite: bool = False,
     progress: bool = False,
     dist: DistContext | None = None,
@@ -235,8 +272,10 @@ def train_duet(
         duet: the cleaned duet(s) (any fps; resampled to `config.data.fps`).
         run_dir: the run folder; refused if it holds a run unless `resume` or `overwrite`.
         config: the run config (default: the paper's setting); ignored with `resume`, which
-            continues `run_dir/last.pt` with its stored config (epochs may be raised by passing
-            a config whose `train.epochs` is larger).
+            continues `run_dir/last.pt` with its stored config and `resume_overrides`.
+        resume_overrides: with `resume`, the settings given again ("train__epochs": 30): those
+            in `RESUMABLE` (epochs, time limits, threads, device) replace the stored ones; any
+            other must equal the stored value (`resumed_duet_config`).
         progress: show progress bars.
         dist: data-parallel context; every rank calls this with the same duets, rank 0 alone
             touches `run_dir` (see `duetgraph.train.distributed`).
@@ -256,10 +295,7 @@ def train_duet(
     checkpoint = None
     if resume:
         checkpoint = run_on_main(ctx, lambda: load_checkpoint(run_dir / runfiles.LAST))
-        stored = duet_run_config(checkpoint["run_config"], f"{run_dir / runfiles.LAST}")
-        if config is not None and config.train.epochs != stored.train.epochs:
-            stored = dataclasses.replace(stored, train=config.train)
-        config = stored
+        config = resumed_duet_config(checkpoint["run_config"], resume_overrides or {})
     config = config or duet_run_config()
     dc = config.data
     model_duets = _prepare_duets(duets, dc.fps)

@@ -20,6 +20,7 @@ from duetgraph.model.graph import fully_connected_edges
 from duetgraph.train import run as runfiles
 from duetgraph.train.checkpoint import load_checkpoint
 from duetgraph.train.config import (
+    RESUMABLE,
     RunConfig,
     apply_overrides,
     model_defaults,
@@ -28,17 +29,6 @@ from duetgraph.train.config import (
 from duetgraph.train.loop import FitResult, Samples, fit
 
 log = logging.getLogger(__name__)
-
-# What may change when a run is resumed: how long and where it runs, not what it learns.
-RESUMABLE = frozenset(
-    {
-        ("train", "epochs"),
-        ("train", "time_limit_min"),
-        ("train", "cpu_limit_min"),
-        ("train", "threads"),
-        ("train", "device"),
-    }
-)
 
 
 def physics_model_config(run_config: RunConfig, n_nodes: int, n_frames: int) -> ModelConfig:
