@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import torch
 
+from duetgraph.analysis.recovery import auroc
 from duetgraph.train.metrics import (
-    auroc,
     best_permutation_accuracy,
     confusion_matrix,
     constant_velocity_baseline,

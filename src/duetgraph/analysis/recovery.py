@@ -54,15 +54,33 @@ class RecoveryResult:
         }
 
 
-def auroc(scores: np.ndarray, labels: np.ndarray) -> float:
-    """Area under the ROC curve; ties count one half. NaN without both classes."""
-    scores, labels = np.asarray(scores, dtype=np.float64), np.asarray(labels, dtype=bool)
-    pos, neg = scores[labels], scores[~labels]
-    if len(pos) == 0 or len(neg) == 0:
+def auroc(scores, labels) -> float:
+    """Area under the ROC curve: P(score of a random positive > a random negative), ties half.
+
+    Computed from average ranks (Mann–Whitney U), O(n log n). The project's one AUROC (string
+    recovery here, edge recovery in `train.evaluate`).
+
+    Args:
+        scores: (n,) real scores, higher = more likely positive (arrays or CPU tensors).
+        labels: (n,) bool or 0/1 truth.
+
+    Returns:
+        AUROC in [0, 1]; nan if only one class is present.
+    """
+    scores = np.asarray(scores, dtype=np.float64).ravel()
+    labels = np.asarray(labels).astype(bool).ravel()
+    if scores.shape != labels.shape:
+        raise ValueError(f"auroc: {scores.shape[0]} scores for {labels.shape[0]} labels")
+    n_pos = int(labels.sum())
+    n_neg = labels.size - n_pos
+    if n_pos == 0 or n_neg == 0:
         return float("nan")
-    greater = (pos[:, None] > neg[None, :]).sum()
-    ties = (pos[:, None] == neg[None, :]).sum()
-    return float((greater + 0.5 * ties) / (len(pos) * len(neg)))
+    _, inverse, counts = np.unique(scores, return_inverse=True, return_counts=True)
+    # Tied scores share the mean of the ranks they occupy: first rank + (count - 1) / 2.
+    first_rank = np.cumsum(counts) - counts + 1
+    ranks = (first_rank + (counts - 1) / 2.0)[inverse]
+    u = ranks[labels].sum() - n_pos * (n_pos + 1) / 2.0
+    return float(u / (n_pos * n_neg))
 
 
 def _active_windows(posterior: StringPosterior, spans) -> np.ndarray:

@@ -29,6 +29,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from duetgraph.analysis.recovery import auroc
 from duetgraph.atomic import write_text_atomic
 from duetgraph.data.physics import PhysicsNormalisation, box_symmetries, load_physics_split
 from duetgraph.errors import InputError
@@ -37,7 +38,6 @@ from duetgraph.model.nri import NRIModel
 from duetgraph.train import run as runfiles
 from duetgraph.train.checkpoint import CheckpointError, load_checkpoint
 from duetgraph.train.metrics import (
-    auroc,
     best_permutation_accuracy,
     constant_velocity_baseline,
     edge_accuracy,

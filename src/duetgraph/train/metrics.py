@@ -67,34 +67,6 @@ def best_permutation_accuracy(pred, truth, n_types: int) -> tuple[float, tuple[i
     return float(correct[best] / total), tuple(int(t) for t in perms[best])
 
 
-def auroc(scores, labels) -> float:
-    """Area under the ROC curve: P(score of a random positive > a random negative), ties half.
-
-    Computed from average ranks (Mann–Whitney U), O(n log n).
-
-    Args:
-        scores: (n,) real scores, higher = more likely positive.
-        labels: (n,) bool or 0/1 truth.
-
-    Returns:
-        AUROC in [0, 1]; nan if only one class is present.
-    """
-    scores = _np(scores).astype(np.float64).ravel()
-    labels = _np(labels).astype(bool).ravel()
-    if scores.shape != labels.shape:
-        raise ValueError(f"auroc: {scores.shape[0]} scores for {labels.shape[0]} labels")
-    n_pos = int(labels.sum())
-    n_neg = labels.size - n_pos
-    if n_pos == 0 or n_neg == 0:
-        return float("nan")
-    _, inverse, counts = np.unique(scores, return_inverse=True, return_counts=True)
-    # Tied scores share the mean of the ranks they occupy: first rank + (count - 1) / 2.
-    first_rank = np.cumsum(counts) - counts + 1
-    ranks = (first_rank + (counts - 1) / 2.0)[inverse]
-    u = ranks[labels].sum() - n_pos * (n_pos + 1) / 2.0
-    return float(u / (n_pos * n_neg))
-
-
 def per_step_mse(pred, target) -> np.ndarray:
     """Mean squared error at each predicted step.
 
