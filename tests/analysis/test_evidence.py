@@ -13,8 +13,8 @@ from duetgraph.analysis.evidence import (
     string_evidence,
 )
 from duetgraph.analysis.granger_null import (
-    inter_dancer_edges,
     segment_statistics,
+    string_pairs,
     total_statistics,
 )
 from duetgraph.analysis.strings_track import string_track
@@ -49,7 +49,7 @@ def test_the_fast_statistic_equals_the_explicit_one():
     joints, roots = [[0, 1, 2], [0, 1, 2]], [0, 0]
     taus = surrogate_maps(len(pos), 6, 200, "both", np.random.default_rng(0))
     fast = total_statistics(pos, joints, roots, taus, history=5, horizon=1)
-    edges = inter_dancer_edges(joints)
+    edges = string_pairs(joints)
     slow, per_segment, bounds = segment_statistics(pos, joints, roots, edges, taus, 5, 1, 300)
     assert fast.shape == slow.shape == (7, 18)
     np.testing.assert_allclose(fast, slow, rtol=1e-3, atol=1e-6)
@@ -61,7 +61,7 @@ def test_a_planted_coupling_beats_every_surrogate_and_nothing_else_does():
     joints, roots = [[0, 1, 2], [0, 1, 2]], [0, 0]
     taus = surrogate_maps(len(pos), 19, 150, "both", np.random.default_rng(0))
     stats = total_statistics(pos, joints, roots, taus, history=5, horizon=1)
-    edges = inter_dancer_edges(joints)
+    edges = string_pairs(joints)
     planted = [e for e, (s, r) in enumerate(edges) if (s, r) == (2, 3 + 1)][0]
     echo = [e for e, (s, r) in enumerate(edges) if (s, r) == (3 + 1, 2)][0]  # its reverse
     excess = stats[0] - stats[1:].max(axis=0)

@@ -3,12 +3,12 @@
 import numpy as np
 
 from duetgraph.analysis.folding import _fold_echoes, alternatives
-from duetgraph.analysis.granger_null import inter_dancer_edges
+from duetgraph.analysis.granger_null import string_pairs
 
 # joint 0 the root; 1 below 0; 2 below 1; 3 below 0 (a sibling of 1); 4 below 3
 PARENTS = [-1, 0, 1, 0, 3]
 JOINTS = ([0, 1, 2, 3, 4], [0, 1, 2, 3, 4])
-EDGES = inter_dancer_edges(JOINTS)
+EDGES = string_pairs(JOINTS)
 
 
 def _positions(together=(0, 1, 2), seed=0, n_frames=400):
@@ -98,7 +98,7 @@ def _evidence(significant: dict, alternative_into: dict):
 
     joints = ([0, 3, 6], [0, 3, 6])
     names = ("pelvis", "spine1", "spine2")
-    edges = inter_dancer_edges(joints)
+    edges = string_pairs(joints)
     index = {(names[a], names[b - 3]): e for e, (a, b) in enumerate(edges) if a < 3}
     n = len(edges)
     p, sig = np.full(n, 0.5), np.zeros(n, dtype=bool)
@@ -147,7 +147,7 @@ def test_a_torso_string_is_no_echo_of_a_hand_string_far_up_the_same_chain():
     from duetgraph.skeleton import SMPL29
 
     every = (list(range(29)), list(range(29)))
-    edges = inter_dancer_edges(every)
+    edges = string_pairs(every)
     n = SMPL29.index
 
     def edge(a, b):

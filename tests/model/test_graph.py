@@ -5,13 +5,11 @@ from duetgraph.model import (
     DancerPairs,
     bipartite_edges,
     dancer_pairs,
-    duet_edges,
     edge_index,
     edge_to_node,
     fully_connected_edges,
     node_to_edge,
     relative_features,
-    subset_bones,
 )
 
 
@@ -52,20 +50,6 @@ def test_bipartite_edges():
     assert bipartite_edges([0, 1], [2, 3, 4], directed=False) == directed[:6]
     with pytest.raises(ValueError, match="overlap"):
         bipartite_edges([0, 1], [1, 2])
-
-
-def test_subset_bones_skip_unselected_joints():
-    # chain 0 - 1 - 2 - 3, plus 4 on 1
-    parents = (-1, 0, 1, 2, 1)
-    assert subset_bones(parents, [0, 2, 3]) == ((1, 0), (2, 1))  # 2's parent 1 is skipped → 0
-    assert subset_bones(parents, [3, 4]) == ()  # nearest common ancestor not selected
-
-
-def test_duet_edges_only_cross_between_dancers():
-    latent, known = duet_edges((-1, 0, 1), [0, 2], directed=True)
-    assert len(latent) == 8
-    assert all((s < 2) != (r < 2) for s, r in latent)
-    assert known == ((1, 0), (3, 2))
 
 
 @pytest.mark.parametrize("edges", [fully_connected_edges(5), bipartite_edges([0, 1], [2, 3, 4])])

@@ -45,10 +45,10 @@ import numpy as np
 
 from duetgraph.analysis.folding import fold_shared_senders
 from duetgraph.analysis.granger_null import (
-    inter_dancer_edges,
     own_features,
     segment_statistics,
     sender_features,
+    string_pairs,
     total_statistics,
 )
 from duetgraph.analysis.posterior import StringPosterior
@@ -390,7 +390,7 @@ def string_evidence(
         taus = beat_maps(beat, cfg.n_surrogates, min_shift, cfg.surrogates, rng)
         beat_hz = float((beat[-1] - beat[0]) / (2 * np.pi) / (n_frames / cfg.fps))
     history, horizon = cfg.history, cfg.horizon
-    edges = inter_dancer_edges(joints)
+    edges = string_pairs(joints)
 
     stats = total_statistics(pos, joints, roots, taus, history, horizon)
     p = tail_p(stats[0], stats[1:], "gamma")

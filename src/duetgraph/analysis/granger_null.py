@@ -61,9 +61,12 @@ def _basis(x: np.ndarray) -> np.ndarray:
     return u[:, s > s[0] * 1e-10]
 
 
-def inter_dancer_edges(joints: Sequence[Sequence[int]]) -> np.ndarray:
-    """(E, 2) every (sender node, receiver node) pair between the dancers: A → B first, then
-    B → A; within a direction receiver-major. Node = dancer 0's nodes, then dancer 1's."""
+def string_pairs(joints: Sequence[Sequence[int]]) -> np.ndarray:
+    """(E, 2) every (sender node, receiver node) pair between the dancers in the string test's
+    order: A → B first, then B → A; within a direction receiver-major, so that each receiver's
+    senders are contiguous (its own-motion basis is built once for them). Node = dancer 0's
+    nodes, then dancer 1's. The model's duet graph is `data.joints` (sender-major); files name
+    every edge's two ends, so the orders never need to agree."""
     offsets = (0, len(joints[0]))
     return np.array(
         [
@@ -116,7 +119,7 @@ def total_statistics(
         horizon: frames ahead the receiver's displacement is forecast.
 
     Returns:
-        (1 + len(taus), E) statistics, edges in the order of `inter_dancer_edges(joints)`.
+        (1 + len(taus), E) statistics, edges in the order of `string_pairs(joints)`.
 
     Everything comes from inner products: each receiver's own features are projected out of
     every sender's at once (one matrix product per surrogate), and samples whose sender history
@@ -206,7 +209,7 @@ def segment_statistics(
 
     Args:
         pos, joints, roots, taus, history, horizon: as for `total_statistics`.
-        edges: (E', 2) sender and receiver nodes (as in `inter_dancer_edges`).
+        edges: (E', 2) sender and receiver nodes (as in `string_pairs`).
         segment: frames per time segment.
         given: for each edge, sender nodes (of the same dancer as its sender) whose unshifted
             histories join the receiver's own features: the conditional test "does this sender

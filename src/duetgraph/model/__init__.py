@@ -12,13 +12,11 @@ from duetgraph.model.graph import (
     DancerPairs,
     bipartite_edges,
     dancer_pairs,
-    duet_edges,
     edge_index,
     edge_to_node,
     fully_connected_edges,
     node_to_edge,
     relative_features,
-    subset_bones,
 )
 from duetgraph.model.gumbel import gumbel_softmax
 from duetgraph.model.losses import (
@@ -46,7 +44,6 @@ __all__ = [
     "bipartite_edges",
     "bone_length_loss",
     "dancer_pairs",
-    "duet_edges",
     "edge_index",
     "edge_to_node",
     "fully_connected_edges",
@@ -60,5 +57,4 @@ __all__ = [
     "node_weights_from_parts",
     "normalized_adjacency",
     "relative_features",
-    "subset_bones",
 ]

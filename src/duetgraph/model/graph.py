@@ -101,45 +101,6 @@ def bipartite_edges(nodes_a: Sequence[int], nodes_b: Sequence[int], directed: bo
     return forward + tuple((j, i) for i, j in forward) if directed else forward
 
 
-def subset_bones(parents: Sequence[int], joints: Sequence[int]) -> Edges:
-    """Bones among a subset of joints: each selected joint to its nearest selected ancestor.
-
-    Args:
-        parents: parent index per joint of the full skeleton, -1 for the root.
-        joints: selected joint indices; node k of the result is joints[k].
-
-    Returns:
-        (child_node, parent_node) pairs in node indices 0..len(joints)-1.
-    """
-    position = {j: k for k, j in enumerate(joints)}
-    bones = []
-    for k, j in enumerate(joints):
-        p = parents[j]
-        while p >= 0 and p not in position:
-            p = parents[p]
-        if p >= 0:
-            bones.append((k, position[p]))
-    return tuple(bones)
-
-
-def duet_edges(
-    parents: Sequence[int], joints: Sequence[int], directed: bool = True
-) -> tuple[Edges, Edges]:
-    """Latent and known edges of a duet graph with the same joints selected for both dancers.
-
-    Nodes are dancer-major: node k is joints[k] of dancer A, node J' + k is joints[k] of dancer B
-    (J' = len(joints), N = 2J'), matching `(B, T, 2, J', F)` reshaped to `(B, T, N, F)`.
-
-    Returns:
-        latent_edges: between the dancers only (`bipartite_edges`, see `directed`).
-        known_edges: each dancer's own bones among the selected joints (`subset_bones`).
-    """
-    n = len(joints)
-    bones = subset_bones(parents, joints)
-    known = bones + tuple((c + n, p + n) for c, p in bones)
-    return bipartite_edges(range(n), range(n, 2 * n), directed=directed), known
-
-
 def edge_index(edges: Sequence[tuple[int, int]]) -> tuple[Tensor, Tensor]:
     """(send (E,), recv (E,)) LongTensors of an edge list."""
     pairs = torch.as_tensor(list(edges), dtype=torch.long).reshape(-1, 2)
