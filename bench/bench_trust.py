@@ -48,7 +48,12 @@ import numpy as np
 
 from duetgraph.analysis.evidence import EvidenceConfig, string_evidence
 from duetgraph.analysis.granger import linear_granger_scores
-from duetgraph.analysis.recovery import auroc, implied_by_motion, recover_from_evidence
+from duetgraph.analysis.recovery import (
+    auroc,
+    implied_by_motion,
+    recover_from_evidence,
+    string_effects,
+)
 from duetgraph.clean.pipeline import CleanConfig, clean_detections
 from duetgraph.clean.resample import resample
 from duetgraph.duet import Duet
@@ -100,7 +105,7 @@ def planted_duet(generator: str, seed: int):
         )
         strings = None
     duet, resolved = make(strings)
-    return duet, resolved, implied_by_motion(lambda chosen: make(chosen)[0], resolved)
+    return (duet, resolved) + implied_and_effects(lambda chosen: make(chosen)[0], resolved)
 
 
 def demo_duet(seed: int = 0):
@@ -116,7 +121,16 @@ def demo_duet(seed: int = 0):
         config = DuetSimConfig(duration_s=DURATION, fps=FPS, strings=chosen)
         return simulate_duet(config, np.random.default_rng(seed))[0]
 
-    return duet, strings, implied_by_motion(alone, strings)
+    return (duet, strings) + implied_and_effects(alone, strings)
+
+
+def implied_and_effects(simulate, strings) -> tuple[list, dict]:
+    """(implied pairs, {"A:a -> B:b": cm the string moves its own B joint on average})."""
+    effects = string_effects(simulate, strings)
+    index = {name: j for j, name in enumerate(SMPL29.joint_names)}
+    cm = {f"A:{s.a_joint} -> B:{s.b_joint}": round(100 * float(row[index[s.b_joint]]), 2)
+          for s, row in zip(strings, effects[0], strict=True)}  # fmt: skip
+    return implied_by_motion(simulate, strings, effects=effects), cm
 
 
 def shifted(duet: Duet, seconds: float) -> Duet:
@@ -153,11 +167,14 @@ def granger_baseline(duet: Duet, strings, implied) -> dict:
             "precision_at_k": float(lab[order[:k]].mean()) if k else float("nan")}  # fmt: skip
 
 
-def evaluate(duet, strings, implied, config, baseline=True) -> dict:
+def evaluate(duet, strings, implied, config, baseline=True, effects=None) -> dict:
     t0 = time.perf_counter()
     ev = string_evidence(duet, config)
     seconds = time.perf_counter() - t0
     row = {"seconds": round(seconds, 1), **recover_from_evidence(ev, strings, implied)}
+    for name, cm in (effects or {}).items():  # how far the string moves its own B joint
+        if name in row["planted"]:
+            row["planted"][name]["effect_cm"] = cm
     row["beat_hz"] = ev.settings.get("beat_hz")
     if baseline and strings:
         row["granger_baseline"] = granger_baseline(duet, strings, implied)
@@ -175,12 +192,14 @@ def summarise(name: str, row: dict) -> str:
         if np.isfinite(v["off_time_found_off"])
     ]
     base = row.get("granger_baseline", {})
+    moved = "/".join(f"{v.get('effect_cm', float('nan')):.1f}" for v in row["planted"].values())
     return (
         f"{name:<28s} AUROC {row['auroc']:.3f} (Granger {base.get('auroc', float('nan')):.3f})  "
         f"P@k {row['precision_at_k']:.2f} ({base.get('precision_at_k', float('nan')):.2f})  "
         f"planted significant {sum(v['significant'] for v in row['planted'].values())}/"
         f"{len(row['planted'])} ({sum(v.get('as_alternative', False) for v in row['planted'].values())}"
         " as alternative)  "
+        f"(moving their B joint {moved} cm)  "
         f"on-time found {np.mean(on):.2f}  off-time clear {np.mean(off) if off else float('nan'):.2f}  "
         f"false strings {len(row['false_strings'])} (share {row['false_string_share']:.3f}, "
         f"rate {row['false_positive_rate']:.4f})  implied shown {len(row['implied_significant'])}  "
@@ -223,7 +242,7 @@ def main() -> None:
     print(f"# bench_trust {results['date']} on {results['machine']}", flush=True)
 
     if args.baseline_only:
-        for name, (duet, strings, implied) in [("demo duet (seed 0)", demo_duet(0))] + [
+        for name, (duet, strings, implied, _) in [("demo duet (seed 0)", demo_duet(0))] + [
             (f"{g} seed {seed}", planted_duet(g, seed))
             for g, first in (("kinematic", 1001), ("spring", 2001))
             for seed in range(first + args.seed_offset, first + args.seed_offset + n_seeds)
@@ -231,8 +250,8 @@ def main() -> None:
             print(f"{name:<28s} Granger baseline {granger_baseline(duet, strings, implied)}",
                   flush=True)  # fmt: skip
         return
-    duet, strings, implied = demo_duet(0)
-    row, ev = evaluate(duet, strings, implied, config)
+    duet, strings, implied, effects = demo_duet(0)
+    row, ev = evaluate(duet, strings, implied, config, effects=effects)
     results["demo"] = row
     print(summarise("demo duet (seed 0)", row), flush=True)
     found = [set(np.flatnonzero(ev.significant))]
@@ -250,8 +269,8 @@ def main() -> None:
 
     for generator, first in (("kinematic", 1001), ("spring", 2001)):
         for seed in range(first + args.seed_offset, first + args.seed_offset + n_seeds):
-            duet, strings, implied = planted_duet(generator, seed)
-            row, _ = evaluate(duet, strings, implied, config)
+            duet, strings, implied, effects = planted_duet(generator, seed)
+            row, _ = evaluate(duet, strings, implied, config, effects=effects)
             row["strings"] = [f"A {s.a_joint} -> B {s.b_joint} ({s.kind}, lag {s.lag_frames})"
                               for s in strings]  # fmt: skip
             results[f"{generator}_{seed}"] = row
@@ -272,7 +291,7 @@ def main() -> None:
                   flush=True)  # fmt: skip
 
     if not args.no_cost:
-        duet, _, _ = demo_duet(0)
+        duet = demo_duet(0)[0]
         nri = nri_cost(duet)
         t0 = time.perf_counter()
         string_evidence(duet, config)

@@ -15,7 +15,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "duetgraph"
 
 LAYERS = (
     {"skeleton"},
-    {"errors"},
+    {"errors", "cores"},
     {"atomic"},
     {"duet"},
     {"io"},
@@ -26,7 +26,7 @@ LAYERS = (
     {"__main__"},
 )
 LAYER = {package: depth for depth, layer in enumerate(LAYERS) for package in layer}
-MODEL_SEES = {"skeleton", "errors", "atomic", "duet"}
+MODEL_SEES = {"skeleton", "errors", "cores", "atomic", "duet"}
 FORBIDDEN_THIRD_PARTY = {"sim": {"torch"}, "extract": {"torch"}, "analysis": {"torch"}}
 
 

@@ -276,22 +276,38 @@ def _share(hit: np.ndarray, of: np.ndarray, weight: np.ndarray) -> float:
     return float((weight * hit).sum() / total) if total > 0 else float("nan")
 
 
-def implied_by_motion(simulate, strings: Sequence[Planted], min_move_m: float = 0.01):
+def string_effects(simulate, strings: Sequence[Planted]) -> tuple[np.ndarray, str]:
+    """How far each planted string moves each of B's joints: (S, J) metres on average over the
+    duet, the duet with that string alone against the duet with none (same seed); and the
+    skeleton's name.
+
+    Args:
+        simulate: strings tuple -> Duet of the same seed (so that only the strings differ).
+        strings: the resolved planted strings.
+    """
+    base = simulate(())
+    rows = [np.linalg.norm(simulate((s,)).positions[:, 1] - base.positions[:, 1], axis=-1)
+            .mean(axis=0) for s in strings]  # fmt: skip
+    return np.array(rows).reshape(len(rows), base.positions.shape[2]), base.skeleton
+
+
+def implied_by_motion(
+    simulate, strings: Sequence[Planted], min_move_m: float = 0.01, effects=None
+) -> list[tuple[str, str]]:
     """(a_joint, b_joint) pairs a planted string moves besides its own B joint.
 
     Args:
         simulate: strings tuple -> Duet of the same seed (so that only the strings differ).
         strings: the resolved planted strings.
         min_move_m: a B joint the string moves by more than this on average is implied.
+        effects: `string_effects(simulate, strings)` where already computed.
     """
     from duetgraph.skeleton import get_skeleton
 
-    base = simulate(())
-    skeleton = get_skeleton(base.skeleton)
+    moved_all, skeleton_name = effects if effects is not None else string_effects(simulate, strings)
+    skeleton = get_skeleton(skeleton_name)
     pairs = []
-    for s in strings:
-        alone = simulate((s,))
-        moved = np.linalg.norm(alone.positions[:, 1] - base.positions[:, 1], axis=-1).mean(axis=0)
+    for s, moved in zip(strings, moved_all, strict=True):
         pairs += [
             (s.a_joint, skeleton.joint_names[j])
             for j in np.flatnonzero(moved > min_move_m)

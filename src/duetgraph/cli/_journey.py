@@ -81,7 +81,7 @@ class JourneyOptions:
     video: str = "mp4"  # "mp4", "gif" or "none"
     video_fps: float | None = 15.0
     seed: int = 0
-    threads: int = 0  # torch CPU threads (0: torch's default)
+    threads: int = 0  # torch CPU threads (0: the cores not busy now, train.runtime.idle_threads)
     progress: bool = True
 
 

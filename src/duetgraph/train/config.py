@@ -77,7 +77,8 @@ class TrainConfig:
             so that β reaches 1.
         select_on: validation metric that picks `best.pt`: "nll" (NRI) or "loss" (nll + kl at β=1).
         seed: seeds the shuffling, Gumbel and dropout generators; same seed, same run.
-        threads: torch CPU threads during training (0: torch's default).
+        threads: torch CPU threads during training (0: one per core not busy with other
+            processes at the start, `train.runtime.idle_threads`).
         time_limit_min: stop after this many wall-clock minutes of this invocation, mid-epoch if
             need be, keeping the best model so far (0: no limit).
         cpu_limit_min: the same in minutes of this process's CPU time, summed over its threads
@@ -414,7 +415,7 @@ FLAGS: tuple[Flag, ...] = (
     ),
     Flag("--select-on", "train", "select_on", str, "validation metric for best.pt", SELECT_ON),
     Flag("--seed", "train", "seed", int, "random seed"),
-    Flag("--threads", "train", "threads", int, "torch CPU threads (0: default)"),
+    Flag("--threads", "train", "threads", int, "torch CPU threads (0: the cores not busy now)"),
     Flag(
         "--time-limit-min",
         "train",

@@ -36,6 +36,7 @@ from torch import Tensor, nn
 from tqdm import tqdm
 
 from duetgraph.atomic import write_text_atomic
+from duetgraph.cores import idle_threads
 from duetgraph.errors import InputError
 from duetgraph.model.config import ModelConfig
 from duetgraph.model.nri import NRIModel
@@ -391,8 +392,9 @@ def fit(
         }
 
     old_threads = torch.get_num_threads()
-    if tc.threads > 0:
-        torch.set_num_threads(tc.threads)
+    threads = tc.threads if tc.threads > 0 else idle_threads()  # 0: the cores free now
+    torch.set_num_threads(threads)
+    log.debug("training with %d torch threads", threads)
     t_start = time.monotonic()
     wall_end = t_start + tc.time_limit_min * 60.0 if tc.time_limit_min > 0 else math.inf
     cpu_end = time.process_time() + tc.cpu_limit_min * 60.0 if tc.cpu_limit_min > 0 else math.inf
