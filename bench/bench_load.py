@@ -10,11 +10,12 @@ and beside a competitor that keeps one core busy (`python -c "while True: pass"`
 - `nri`: NRI duet training, 3 epochs of the journey's model (6 joints, 4 rotations) on a 120-s
   planted duet, torch threads set by the rule;
 - `strings`: the string test (`analysis.evidence.string_evidence`, 6 joints, 99 surrogates) on
-  the same duet, BLAS threads set by the rule (OPENBLAS_NUM_THREADS before numpy loads);
+  the same duet, BLAS threads set by the rule (threadpoolctl, as the product does);
 - `strings-full`: the same on the full 29 + 29 body (1 682 pairs).
 
 Rules: `all` (every core: torch's and OpenBLAS's own default), `one` (1 thread), `idle`
-(`train.runtime.idle_threads`: the cores less the tasks other processes are running at the start).
+(`duetgraph.cores.idle_threads`: the cores less the tasks other processes are running at the
+start; the default of training and of the string test).
 Printed: median wall seconds of each rule and the ratio to `all` in the same run.
 """
 
@@ -28,23 +29,20 @@ import sys
 import time
 
 WORKLOAD = r"""
-import os, sys, tempfile, time
+import contextlib, os, sys, tempfile, time
 rule, what = sys.argv[1], sys.argv[2]
-if rule != "all":
-    if rule == "one":
-        n = 1
-    else:
-        from duetgraph.cores import idle_threads  # imports neither numpy nor torch
-        n = idle_threads()
-    os.environ["OPENBLAS_NUM_THREADS"] = str(n)
-    os.environ["OMP_NUM_THREADS"] = str(n)
 import numpy as np
+from threadpoolctl import threadpool_limits
+from duetgraph.cores import idle_threads
 from duetgraph.sim.duet import DuetSimConfig, simulate_duet
 duet, _ = simulate_duet(DuetSimConfig(duration_s=120, fps=10), np.random.default_rng(3))
+n = {"all": None, "one": 1, "idle": idle_threads()}[rule]
 if what == "nri":
     import torch
-    if rule != "all":
+    if n is not None:
         torch.set_num_threads(n)
+limit = threadpool_limits(limits=n, user_api="blas") if n else contextlib.nullcontext()
+limit.__enter__()
 t0 = time.perf_counter()
 if what == "nri":
     from duetgraph.train.duet import duet_run_config, train_duet
@@ -53,9 +51,10 @@ if what == "nri":
     with tempfile.TemporaryDirectory() as tmp:
         train_duet(duet, tmp + "/run", config, progress=False)
 else:
-    from duetgraph.analysis.evidence import EvidenceConfig, string_evidence
+    from duetgraph.analysis import evidence
     joints = None if what == "strings-full" else ([0, 20, 21], [0, 20, 21])
-    string_evidence(duet, EvidenceConfig(), joints)
+    # the test without its own thread limit (string_evidence applies the idle rule itself)
+    evidence._string_evidence(duet, evidence.EvidenceConfig(), joints)
 print(f"{time.perf_counter() - t0:.3f}")
 """
 
