@@ -5,13 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from duetgraph.analysis.evidence import (
-    EvidenceConfig,
-    StringEvidence,
-    is_evidence_file,
-    load_strings,
-    string_evidence,
-)
+from duetgraph.analysis.evidence import EvidenceConfig, string_evidence
+from duetgraph.analysis.evidence_record import StringEvidence, is_evidence_file, load_strings
 from duetgraph.analysis.granger_null import (
     segment_statistics,
     string_pairs,

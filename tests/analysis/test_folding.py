@@ -94,7 +94,7 @@ def test_the_echo_rule_folds_a_neighbours_string_unless_it_shares_a_sender():
 def _evidence(significant: dict, alternative_into: dict):
     """A hand-made StringEvidence on pelvis, spine1, spine2 of each dancer (smpl29): `significant`
     {(a, b): p}, `alternative_into` {(a, b): (a, b) of the string it is an alternative of}."""
-    from duetgraph.analysis.evidence import StringEvidence
+    from duetgraph.analysis.evidence_record import StringEvidence
 
     joints = ([0, 3, 6], [0, 3, 6])
     names = ("pelvis", "spine1", "spine2")

@@ -179,7 +179,7 @@ def _descendants(skeleton, joint: int) -> list[int]:
 def recover_from_evidence(
     evidence, strings: Sequence[Planted], implied: Sequence[tuple[str, str]] = ()
 ) -> dict[str, Any]:
-    """Score tested strings (`analysis.evidence.StringEvidence`) against planted ones.
+    """Score tested strings (`analysis.evidence_record.StringEvidence`) against planted ones.
 
     Positives: the planted (A:a → B:b) edges among the nodes. Implied (neither right nor
     wrong, listed): edges from A:a to the joints below B:b in B's skeleton, and any (a, b) joint

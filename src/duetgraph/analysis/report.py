@@ -313,7 +313,7 @@ def build_report(
         duet: T frames; its times are frame / fps seconds.
         posterior: W windows over the same duet (seconds from its first frame), E edges.
         config: thresholds and segmentation; defaults if None.
-        evidence: the tested strings (`analysis.evidence.StringEvidence`); with it the report's
+        evidence: the tested strings (`analysis.evidence_record.StringEvidence`); with it the report's
             first page holds the significant strings, and `posterior` should be its
             `as_posterior()`.
     """

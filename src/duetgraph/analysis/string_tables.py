@@ -10,7 +10,7 @@ import json
 import os
 from pathlib import Path
 
-from duetgraph.analysis.evidence import StringEvidence
+from duetgraph.analysis.evidence_record import StringEvidence
 
 
 def evidence_json(evidence: StringEvidence) -> str:

@@ -60,7 +60,7 @@ def blender_script_text() -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from duetgraph.analysis.evidence import load_strings
+    from duetgraph.analysis.evidence_record import load_strings
     from duetgraph.analysis.report import check_match
     from duetgraph.analysis.strings_track import string_track, write_track_csv, write_track_json
     from duetgraph.atomic import write_text_atomic

@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     # Imported here so that other commands do not pay for matplotlib, pillow and the renderers.
     from tqdm import tqdm
 
-    from duetgraph.analysis.evidence import load_strings
+    from duetgraph.analysis.evidence_record import load_strings
     from duetgraph.analysis.report import check_match
     from duetgraph.duet import Duet
     from duetgraph.viz import figures
