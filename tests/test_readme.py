@@ -51,3 +51,15 @@ def test_every_documented_command_parses(path, line):
     except SystemExit as exc:
         pytest.fail(f"{path.name}: `{line}` does not parse (exit {exc.code})")
     assert args.command, f"{path.name}: `{line}` names no command"
+
+
+def test_the_help_fits_one_screen_and_reads_as_the_path_to_strings():
+    from duetgraph.cli import COMMAND_ORDER
+
+    text = build_parser().format_help()
+    assert len(text.splitlines()) <= 45
+    listed = [line.split()[0] for line in text.splitlines() if line.startswith("    ") and
+              not line.startswith("     ")]  # fmt: skip
+    assert listed == list(COMMAND_ORDER)  # every command placed, the path first
+    assert listed[:4] == ["analyze", "extract", "clean", "strings"]
+    assert "duetgraph analyze duet.mp4 -o out/" in text
