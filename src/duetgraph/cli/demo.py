@@ -93,9 +93,12 @@ def _print_comparison(evidence, strings, rec) -> None:
             print(f"  {name:<34s} {s.kind:<10s}  not a tested joint pair")
             continue
         spans = ", ".join(f"{a:.0f}-{b:.0f} s" for a, b in s.spans or ())
-        print(f"  {name:<34s} {s.kind:<10s}  {'yes' if r['significant'] else 'NO':<6s}  "
+        found = ("alt" if r.get("as_alternative") else "yes") if r["significant"] else "NO"
+        print(f"  {name:<34s} {s.kind:<10s}  {found:<6s}  "
               f"{100 * r['strength']:6.0f} %  {r['on_time_found_on']:12.0%}  "
               f"{r['off_time_found_off']:12.0%}   (on {spans})")  # fmt: skip
+    if any(r.get("as_alternative") for r in rec["planted"].values()):
+        print("  (alt: found as an alternative sender of a string, a joint moving as one with it)")
     print(
         f"false strings (neither planted nor moved by a planted one): "
         f"{len(rec['false_strings'])}" + "".join(f"\n  {n}" for n in rec["false_strings"])
