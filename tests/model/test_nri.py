@@ -3,8 +3,8 @@ import io
 import pytest
 import torch
 
-from duetgraph.model import ModelConfig, NRIModel, bipartite_edges, duet_edges
-from duetgraph.skeleton import get_skeleton
+from duetgraph.data.joints import inter_dancer_edges, known_edges, select_joints
+from duetgraph.model import ModelConfig, NRIModel, bipartite_edges
 
 from .helpers import COMBOS, tiny_config
 
@@ -198,9 +198,9 @@ def test_decode_checks_its_input():
 def test_paper_duet_model_trains_end_to_end(directed):
     """The duet paper's best setting, shrunk: 3 joints per dancer, 4 edge types with the paper's
     prior, GCN encoder and graph-recurrent decoder, bone loss on."""
-    skeleton = get_skeleton("smpl29")
-    joints = skeleton.indices(["pelvis", "left_wrist", "right_wrist"])
-    latent, known = duet_edges(skeleton.parents, joints, directed=directed)
+    selection = select_joints("smpl29", "pelvis,left_wrist,right_wrist")  # the duet graph
+    latent = tuple(map(tuple, inter_dancer_edges(selection, directed=directed).tolist()))
+    known = tuple(map(tuple, known_edges(selection).tolist()))
     config = ModelConfig(
         n_nodes=6,
         n_features=6,
@@ -219,10 +219,10 @@ def test_paper_duet_model_trains_end_to_end(directed):
         bone_weight=1.0,
     )
     assert config.n_latent_edges == (18 if directed else 9) and known == (
-        (1, 0),
-        (2, 0),
-        (4, 3),
-        (5, 3),
+        (0, 1),
+        (0, 2),
+        (3, 4),
+        (3, 5),
     )
     model = NRIModel(config)
     x = torch.randn(4, 8, 6, 6)
