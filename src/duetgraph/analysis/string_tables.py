@@ -82,11 +82,15 @@ def format_strings(evidence: StringEvidence, limit: int = 12) -> str:
             head + "\nNo significant string: nothing in this duet shows one dancer's motion "
             "predicting the other's beyond chance."
         )
-    lines = [head, f"  {'string':<40s} {'strength [95% CI]':<22s} {'q':>9s}  direction  time on"]
+    width = max([40] + [len(r["string"]) for r in rows[:limit]])
+    lines = [
+        head,
+        f"  {'string':<{width}s} {'strength [95% CI]':<22s} {'q':>9s}  direction  time on",
+    ]
     for r in rows[:limit]:
         lo, hi = r["strength_ci"]
         ci = f"{100 * (r['strength'] or 0):.0f} % [{100 * (lo or 0):.0f}, {100 * (hi or 0):.0f}]"
-        lines.append(f"  {r['string']:<40s} {ci:<22s} {r['q']:>9.2g}  {r['direction']:<9s}  "
+        lines.append(f"  {r['string']:<{width}s} {ci:<22s} {r['q']:>9.2g}  {r['direction']:<9s}  "
                      f"{r['time_on_s']:.0f} s")  # fmt: skip
     if len(rows) > limit:
         lines.append(f"  ... and {len(rows) - limit} more (see the .csv)")

@@ -95,7 +95,7 @@ def _print_comparison(evidence, strings, rec) -> None:
         spans = ", ".join(f"{a:.0f}-{b:.0f} s" for a, b in s.spans or ())
         found = ("alt" if r.get("as_alternative") else "yes") if r["significant"] else "NO"
         print(f"  {name:<34s} {s.kind:<10s}  {found:<6s}  "
-              f"{100 * r['strength']:6.0f} %  {r['on_time_found_on']:12.0%}  "
+              f"{_percent(r['strength']):>8s}  {r['on_time_found_on']:12.0%}  "
               f"{r['off_time_found_off']:12.0%}   (on {spans})")  # fmt: skip
     if any(r.get("as_alternative") for r in rec["planted"].values()):
         print("  (alt: found as an alternative sender of a string, a joint moving as one with it)")
@@ -111,3 +111,8 @@ def _print_comparison(evidence, strings, rec) -> None:
     print(f"recovery: AUROC {rec['auroc']:.3f}, precision@{rec['k']} {rec['precision_at_k']:.2f}, "
           f"false-string share {rec['false_string_share']:.3f} of {rec['n_significant']} "
           f"significant strings ({rec['n_edges']} tested)")  # fmt: skip
+
+
+def _percent(share: float) -> str:
+    """ "26 %", or "-" where nothing was measured (a string not found)."""
+    return f"{100 * share:.0f} %" if share == share else "-"
