@@ -43,6 +43,11 @@ _ARRAYS = (
 )
 
 
+STRING_THRESHOLD = 0.8
+"""P(string) = 1 − P(no string) from which an NRI posterior's edge counts as a string (the
+default of every `--threshold`; tested strings are 0 or 1)."""
+
+
 @dataclass(frozen=True)
 class StringPosterior:
     """Posterior over latent edge types per window, with what is needed to name the edges.
@@ -215,7 +220,7 @@ class StringPosterior:
             )
 
     # ------------------------------------------------------------------ tables
-    def to_table(self, threshold: float = 0.8) -> list[dict[str, Any]]:
+    def to_table(self, threshold: float = STRING_THRESHOLD) -> list[dict[str, Any]]:
         """Rows (window, start, end, sender, receiver, p_string, edge_type) with P(string) >= threshold.
 
         `edge_type` is the most probable string type (1..K-1). Rows are ordered by window, then
@@ -320,7 +325,7 @@ class StringPosterior:
 def write_strings_csv(
     posterior: StringPosterior,
     path: str | os.PathLike,
-    threshold: float = 0.8,
+    threshold: float = STRING_THRESHOLD,
     overwrite: bool = False,
 ) -> Path:
     """Write `posterior.to_table(threshold)` as CSV (header row first) atomically."""
@@ -336,7 +341,7 @@ def write_strings_csv(
 def write_strings_json(
     posterior: StringPosterior,
     path: str | os.PathLike,
-    threshold: float = 0.8,
+    threshold: float = STRING_THRESHOLD,
     overwrite: bool = False,
 ) -> Path:
     """Write the strong strings as JSON {"threshold", "run", "dancers", "strings": rows} atomically."""

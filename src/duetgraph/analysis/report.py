@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from duetgraph.analysis import scene, strings
-from duetgraph.analysis.posterior import StringPosterior
+from duetgraph.analysis.posterior import STRING_THRESHOLD, StringPosterior
 from duetgraph.analysis.timeline import describe_moments, format_time
 from duetgraph.atomic import check_writable, write_text_atomic
 from duetgraph.duet import Duet
@@ -35,7 +35,7 @@ FORMAT_VERSION = 1
 class ReportConfig:
     """Settings of the report; units are seconds, metres and m/s."""
 
-    threshold: float = 0.8  # P(string) that counts as a string
+    threshold: float = STRING_THRESHOLD  # P(string) that counts as a string
     low_threshold: float | None = None  # hysteresis: a string stays on while P >= this
     min_duration: float = 0.0  # seconds; shorter strings are left out
     segmentation: str = "merge"  # "merge": join equal consecutive moments; "fixed": keep them

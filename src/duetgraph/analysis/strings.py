@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from duetgraph.analysis.posterior import StringPosterior
+from duetgraph.analysis.posterior import STRING_THRESHOLD, StringPosterior
 from duetgraph.errors import InputError
 from duetgraph.skeleton import get_skeleton
 
@@ -162,7 +162,7 @@ class StringSegments:
 
 def string_segments(
     posterior: StringPosterior,
-    threshold: float = 0.8,
+    threshold: float = STRING_THRESHOLD,
     low_threshold: float | None = None,
     min_duration: float = 0.0,
 ) -> StringSegments:
@@ -267,7 +267,9 @@ class Hub:
         return asdict(self)
 
 
-def string_hubs(posterior: StringPosterior, threshold: float = 0.8) -> tuple[list[Hub], list[Hub]]:
+def string_hubs(
+    posterior: StringPosterior, threshold: float = STRING_THRESHOLD
+) -> tuple[list[Hub], list[Hub]]:
     """Per dancer, the joints with strong strings, most summed P(string) first.
 
     Returns:
@@ -348,7 +350,7 @@ class LeadFollow:
 
 
 def lead_follow(
-    posterior: StringPosterior, threshold: float = 0.8, margin: float = 0.1
+    posterior: StringPosterior, threshold: float = STRING_THRESHOLD, margin: float = 0.1
 ) -> LeadFollow:
     """Compare P(a→b) with P(b→a) for every joint pair that has edges both ways.
 
@@ -396,7 +398,9 @@ class BodyPartLink:
         return asdict(self)
 
 
-def body_part_summary(posterior: StringPosterior, threshold: float = 0.8) -> list[BodyPartLink]:
+def body_part_summary(
+    posterior: StringPosterior, threshold: float = STRING_THRESHOLD
+) -> list[BodyPartLink]:
     """Aggregate strong (window, edge) strings by the body parts of their ends.
 
     Body parts are the skeleton's groups (head, torso, left/right arm, left/right leg).

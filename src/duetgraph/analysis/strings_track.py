@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from duetgraph.analysis.posterior import StringPosterior
+from duetgraph.analysis.posterior import STRING_THRESHOLD, StringPosterior
 from duetgraph.atomic import write_text_atomic
 from duetgraph.errors import InputError
 from duetgraph.skeleton import get_skeleton
@@ -228,7 +228,7 @@ def string_track(
     posterior: StringPosterior,
     n_frames: int,
     fps: float,
-    threshold: float = 0.8,
+    threshold: float = STRING_THRESHOLD,
     dancers: tuple[str, str] | None = None,
 ) -> StringTrack:
     """The per-frame track of the strings of `posterior` over a duet of `n_frames` at `fps`.

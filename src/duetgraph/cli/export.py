@@ -18,6 +18,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from duetgraph.analysis.posterior import STRING_THRESHOLD
 from duetgraph.atomic import check_writable
 from duetgraph.errors import InputError, OutputError
 
@@ -44,7 +45,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="strings file of `duetgraph infer`: adds the track and the Blender script",
     )
     p.add_argument(
-        "--threshold", type=float, default=0.8, help="P(string) from which a string is on [0.8]"
+        "--threshold",
+        type=float,
+        default=STRING_THRESHOLD,
+        help=f"P(string) from which a string is on [{STRING_THRESHOLD}]",
     )
     p.add_argument("--up", choices=("y", "z"), default="y", help="vertical axis of the BVH [y]")
     p.add_argument("--units", choices=("cm", "m"), default="cm", help="BVH units [cm]")

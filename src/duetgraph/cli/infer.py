@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from duetgraph.analysis.posterior import STRING_THRESHOLD
 from duetgraph.atomic import check_not_input, check_writable
 from duetgraph.cli.strings import add_evidence_arguments
 
@@ -28,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--run", required=True, metavar="RUN_DIR", help="run folder of `train`")
     p.add_argument("-o", "--out", required=True, metavar="STRINGS.npz", help="output file")
     p.add_argument("--stride", type=int, default=1, help="frames between windows [1]")
-    p.add_argument("--threshold", type=float, default=0.8,
+    p.add_argument("--threshold", type=float, default=STRING_THRESHOLD,
                    help="P(string) of the raw posterior to list in its tables [0.8]")  # fmt: skip
     add_evidence_arguments(p, joints=False)
     p.add_argument("--seed", type=int, default=0, help="seed of the shuffles and bootstrap [0]")

@@ -18,6 +18,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from duetgraph.analysis.posterior import STRING_THRESHOLD
 from duetgraph.atomic import check_not_input, check_writable
 from duetgraph.errors import InputError
 
@@ -44,7 +45,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         "[the duet's for mp4, 10 for gif]",
     )
     p.add_argument(
-        "--threshold", type=float, default=0.8, help="P(string) from which a string is drawn [0.8]"
+        "--threshold",
+        type=float,
+        default=STRING_THRESHOLD,
+        help=f"P(string) from which a string is drawn [{STRING_THRESHOLD}]",
     )
     p.add_argument(
         "--size", type=_size, default=(960, 540), metavar="WxH", help="video size [960x540]"

@@ -23,7 +23,7 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch
 
-from duetgraph.analysis.posterior import StringPosterior
+from duetgraph.analysis.posterior import STRING_THRESHOLD, StringPosterior
 from duetgraph.analysis.strings import string_hubs
 from duetgraph.atomic import atomic_path, check_writable
 from duetgraph.errors import InputError
@@ -59,7 +59,7 @@ def _top_edges(posterior: StringPosterior, top_k: int) -> np.ndarray:
 
 # ---------------------------------------------------------------------- heat map
 def plot_string_heatmap(
-    posterior: StringPosterior, threshold: float = 0.8, top_k: int = 30
+    posterior: StringPosterior, threshold: float = STRING_THRESHOLD, top_k: int = 30
 ) -> Figure:
     """P(string) of the `top_k` edges with the highest mean P, one row each, over time.
 
@@ -96,7 +96,9 @@ def plot_string_heatmap(
 
 
 # ---------------------------------------------------------------------- hubs
-def plot_hubs(posterior: StringPosterior, threshold: float = 0.8, top_k: int = 10) -> Figure:
+def plot_hubs(
+    posterior: StringPosterior, threshold: float = STRING_THRESHOLD, top_k: int = 10
+) -> Figure:
     """Per dancer, horizontal bars of summed strong P(string) for its `top_k` hub joints.
 
     A joint's bar is the sum of P(string) over the (window, edge) pairs touching it with
@@ -292,7 +294,7 @@ def write_figures(
     out_dir: str | os.PathLike,
     posterior: StringPosterior | None = None,
     metrics_csv: str | os.PathLike | None = None,
-    threshold: float = 0.8,
+    threshold: float = STRING_THRESHOLD,
     overwrite: bool = False,
 ) -> list[Path]:
     """Write the figures that apply into `out_dir` (names in `FIGURE_FILES`).

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from duetgraph.analysis.posterior import StringPosterior
+from duetgraph.analysis.posterior import STRING_THRESHOLD, StringPosterior
 from duetgraph.analysis.report import check_match, format_time
 from duetgraph.duet import Duet
 from duetgraph.errors import InputError
@@ -52,7 +52,7 @@ class FrameStyle:
 
     width: int = 960
     height: int = 540
-    threshold: float = 0.8
+    threshold: float = STRING_THRESHOLD
     azimuth_deg: float = style.AZIMUTH_DEG
     elevation_deg: float = style.ELEVATION_DEG
     max_caption_strings: int = 4

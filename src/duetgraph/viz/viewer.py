@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from duetgraph.analysis.posterior import StringPosterior
+from duetgraph.analysis.posterior import STRING_THRESHOLD, StringPosterior
 from duetgraph.analysis.report import (
     Report,
     ReportConfig,
@@ -71,7 +71,7 @@ class ViewerConfig:
         title: page title; None: "<dancer A> & <dancer B> — <source file name>".
     """
 
-    threshold: float = 0.8
+    threshold: float = STRING_THRESHOLD
     min_threshold: float = 0.5
     max_frames: int = 9000
     max_edges: int = 64
