@@ -27,7 +27,16 @@ from typing import Any
 
 from duetgraph.data.physics import PhysicsDataConfig
 from duetgraph.errors import InputError
-from duetgraph.model.config import LIKELIHOODS, ModelConfig
+from duetgraph.model.config import (
+    DECODERS,
+    ENCODERS,
+    EVAL_EDGES,
+    KL_REDUCTIONS,
+    LIKELIHOODS,
+    PAIR_INPUTS,
+    READOUTS,
+    ModelConfig,
+)
 
 SELECT_ON = ("nll", "loss")
 # ModelConfig fields that are set from the data set, never from a config file or flag.
@@ -316,8 +325,8 @@ FLAGS: tuple[Flag, ...] = (
         int,
         "use the first N valid simulations (0: all)",
     ),
-    Flag("--encoder", "model", "encoder", str, "edge encoder", ("mlp", "gcn")),
-    Flag("--decoder", "model", "decoder", str, "dynamics decoder", ("mlp", "rnn", "graph_rnn")),
+    Flag("--encoder", "model", "encoder", str, "edge encoder", ENCODERS),
+    Flag("--decoder", "model", "decoder", str, "dynamics decoder", DECODERS),
     Flag("--hidden", "model", "n_hidden", int, "hidden width H"),
     Flag("--edge-types", "model", "n_edge_types", int, "edge types K"),
     Flag(
@@ -339,7 +348,7 @@ FLAGS: tuple[Flag, ...] = (
         "eval_edges",
         str,
         "decoder edges in eval mode",
-        ("sample", "argmax", "probs"),
+        EVAL_EDGES,
     ),
     Flag("--bone-weight", "model", "bone_weight", float, "weight of the bone-length loss"),
     Flag("--dropout", "model", "dropout", float, "dropout probability"),
@@ -365,7 +374,7 @@ FLAGS: tuple[Flag, ...] = (
         "kl_reduction",
         str,
         "KL per edge (edge) or summed over edges per node (node, NRI's scale)",
-        ("edge", "node"),
+        KL_REDUCTIONS,
     ),
     Flag(
         "--readout",
@@ -374,7 +383,7 @@ FLAGS: tuple[Flag, ...] = (
         str,
         "next frame: x + CV step + correction (residual), or predict the change of velocity "
         "and move by the new velocity (kinematic; needs position + velocity features)",
-        ("residual", "kinematic"),
+        READOUTS,
     ),
     Flag(
         "--train-decoder-frames",
@@ -390,7 +399,7 @@ FLAGS: tuple[Flag, ...] = (
         str,
         "edge functions see the two nodes side by side (concat), or also their difference and "
         "distance (relative; mlp encoder and decoder)",
-        ("concat", "relative"),
+        PAIR_INPUTS,
     ),
     Flag("--epochs", "train", "epochs", int, "epochs"),
     Flag("--batch-size", "train", "batch_size", int, "samples per step"),
