@@ -191,6 +191,7 @@ def _strings_data(
         return [int(posterior.node_dancer[node]), int(posterior.node_joint[node])]
 
     return {
+        "tested": posterior.edge_notes is not None,  # 0/1 per segment: no P to show or slide
         "threshold": cfg.threshold,
         "min_threshold": cfg.min_threshold,
         "n_edges_total": posterior.n_edges,
