@@ -1,17 +1,14 @@
 import numpy as np
 import pytest
 
-from duetgraph.analysis import scene, string_segments
-from duetgraph.analysis.scene import (
+from duetgraph.analysis import scene, string_segments, tension
+from duetgraph.analysis.scene import clock_hour, contact_phrase, interval_frames, scene_facts
+from duetgraph.analysis.tension import (
     RELEASE,
     STEADY,
     TENSION,
-    clock_hour,
-    contact_phrase,
-    interval_frames,
     interval_majority,
     pair_distance_rate,
-    scene_facts,
     tension_labels,
 )
 from duetgraph.duet import Duet
@@ -267,11 +264,11 @@ def test_string_tension_per_window_and_segment(face_to_face, make_duet, make_pos
     ]
     p = np.array([[0.9, 0.9, 0.9], [0.9, 0.1, 0.9], [0.1, 0.9, 0.9]])  # windows 0-1, 1-2, 2-3 s
     posterior = make_posterior(p, edges, window=1.0)
-    per_frame = scene.string_tension(duet, posterior)
+    per_frame = tension.string_tension(duet, posterior)
     assert per_frame.shape == (90, 3)
     np.testing.assert_array_equal(per_frame[:, 0], per_frame[:, 1])  # both directions, one pair
     assert (per_frame[:, 2] == STEADY).all()
-    assert scene.window_tension(duet, posterior).tolist() == [
+    assert tension.window_tension(duet, posterior).tolist() == [
         [TENSION, TENSION, STEADY],
         [STEADY, STEADY, STEADY],  # 1-1.5 s apart, 1.5-2 s together: a tie
         [RELEASE, RELEASE, STEADY],
@@ -283,7 +280,7 @@ def test_string_tension_per_window_and_segment(face_to_face, make_duet, make_pos
         (2, 0.0, 3.0),
         (1, 2.0, 3.0),
     ]
-    assert scene.segment_tension(duet, posterior, segments).tolist() == [
+    assert tension.segment_tension(duet, posterior, segments).tolist() == [
         TENSION,
         TENSION,
         STEADY,

@@ -12,14 +12,7 @@ Reads a `Duet` and a `StringPosterior` (written by inference); numpy only, impor
 
 from duetgraph.analysis.posterior import StringPosterior, write_strings_csv, write_strings_json
 from duetgraph.analysis.report import Report, ReportConfig, build_report, write_report
-from duetgraph.analysis.scene import (
-    SceneFacts,
-    moments,
-    scene_facts,
-    segment_tension,
-    string_tension,
-    window_tension,
-)
+from duetgraph.analysis.scene import SceneFacts, moments, scene_facts
 from duetgraph.analysis.strings import (
     BodyPartLink,
     Hub,
@@ -31,6 +24,7 @@ from duetgraph.analysis.strings import (
     string_hubs,
     string_segments,
 )
+from duetgraph.analysis.tension import segment_tension, string_tension, window_tension
 
 __all__ = [
     "BodyPartLink",

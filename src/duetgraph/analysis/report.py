@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from duetgraph.analysis import scene, strings
+from duetgraph.analysis import scene, strings, tension
 from duetgraph.analysis.posterior import STRING_THRESHOLD, StringPosterior
 from duetgraph.analysis.timeline import describe_moments, format_time
 from duetgraph.atomic import check_writable, write_text_atomic
@@ -411,13 +411,13 @@ def _top_strings(duet, posterior, segments, cfg, names) -> list[dict[str, Any]]:
     top = np.lexsort((-mean_p, -time_on))[: cfg.top_k]
     top = top[time_on[top] > 0]
     mine = segments.select(np.isin(segments.edge, top))
-    label = scene.segment_tension(duet, posterior, mine, cfg.dead_band)  # (S',)
+    label = tension.segment_tension(duet, posterior, mine, cfg.dead_band)  # (S',)
     rows = []
     for e in top:
         own = mine.edge == e
         # "mostly": the label of most of the string's time on (ties: steady)
-        time_by_label = {v: mine.duration[own & (label == v)].sum() for v in scene.TENSION_NAMES}
-        mostly = max(time_by_label, key=lambda v: (time_by_label[v], v == scene.STEADY))
+        time_by_label = {v: mine.duration[own & (label == v)].sum() for v in tension.TENSION_NAMES}
+        mostly = max(time_by_label, key=lambda v: (time_by_label[v], v == tension.STEADY))
         rows.append(
             {
                 "edge": int(e),
@@ -428,9 +428,9 @@ def _top_strings(duet, posterior, segments, cfg, names) -> list[dict[str, Any]]:
                 "n_segments": int(own.sum()),
                 "mean_p": float(mean_p[e]),
                 "max_p": float(max_p[e]),
-                "mostly": scene.TENSION_NAMES[mostly],
+                "mostly": tension.TENSION_NAMES[mostly],
                 "segments": [
-                    [float(t0), float(t1), scene.TENSION_NAMES[int(v)]]
+                    [float(t0), float(t1), tension.TENSION_NAMES[int(v)]]
                     for t0, t1, v in zip(mine.start[own], mine.end[own], label[own], strict=True)
                 ],
             }

@@ -1,4 +1,5 @@
-"""Scene facts from positions: facing, distance, contact, level, and tension of a joint pair.
+"""Scene facts from positions: facing, distance, contact, level (tension of a joint pair:
+`analysis.tension`; lost axes: `analysis.lost_axes`).
 
 All functions read a `Duet` (positions (T, 2, J, 3), metres, right-handed, z up) and are
 vectorised over frames. Conventions, repeated in every report header:
@@ -42,8 +43,12 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from duetgraph.analysis.posterior import StringPosterior
-from duetgraph.analysis.strings import StringSegments
+from duetgraph.analysis.lost_axes import (  # noqa: F401  (geometry_warnings: also as scene's)
+    LOST_AXIS_TOLERANCE,
+    geometry_warnings,
+    lost_axes,
+    pinned_axes,
+)
 from duetgraph.duet import Duet
 
 FRONT = (0.0, -1.0)
@@ -52,14 +57,8 @@ LOW_LEVEL, HIGH_LEVEL = 0.4, 0.8  # pelvis height / standing pelvis height
 # Standing pelvis height above the floor joints / (thigh + shin): SMPL rest pose 1.18 (toe joints
 # as floor), the tests' stick figure 1.16, skeletons without toes (ankles as floor) about 1.1.
 STANDING_PELVIS_PER_LEG = 1.15
-LOST_AXIS_TOLERANCE = 0.001  # metres: a spread this small is no measurement
-TRAVEL_DISTANCE = 0.05  # metres a pelvis must travel before pinned pelvises count as lost
-AXIS_NAMES = ("x", "y", "z")
-_AXIS_WORDS = {"x": "side-to-side position (x)", "y": "depth (y)", "z": "height (z)"}
-DEAD_BAND = 0.05  # m/s of |p_b - p_a|
+DEAD_BAND = 0.05  # m/s of |p_b - p_a|: slower changes of a string's length are "steady"
 LEVEL_NAMES = ("low", "middle", "high")
-TENSION, STEADY, RELEASE = 1, 0, -1
-TENSION_NAMES = {TENSION: "tension", STEADY: "steady", RELEASE: "release"}
 CONTACT_SITES: dict[str, tuple[str, ...]] = {
     "head": ("head", "jaw", "nose", "left_eye", "right_eye", "left_ear", "right_ear"),
     "left hand": ("left_wrist", "left_thumb", "left_middle", "left_hand", "left_index"),
@@ -122,26 +121,6 @@ def interval_sums(
     if columns is None:
         return cum[f1] - cum[f0]
     return cum[f1, columns] - cum[f0, columns]
-
-
-def interval_majority(
-    labels: np.ndarray, f0: np.ndarray, f1: np.ndarray, columns: np.ndarray | None = None
-) -> np.ndarray:
-    """Most frequent tension label per interval; ties give steady.
-
-    Args:
-        labels: (T, E) int in {-1, 0, 1}.
-        f0, f1: (M,) frame bounds.
-        columns: optional (M,) column of `labels` to use for each interval.
-
-    Returns:
-        (M, E) int8, or (M,) with `columns`.
-    """
-    counts = {v: interval_sums(labels == v, f0, f1, columns) for v in (RELEASE, STEADY, TENSION)}
-    out = np.zeros(counts[STEADY].shape, dtype=np.int8)
-    out[(counts[TENSION] > counts[RELEASE]) & (counts[TENSION] > counts[STEADY])] = TENSION
-    out[(counts[RELEASE] > counts[TENSION]) & (counts[RELEASE] > counts[STEADY])] = RELEASE
-    return out
 
 
 # ---------------------------------------------------------------------- per-frame facts
@@ -283,147 +262,6 @@ def level_codes(ratio: np.ndarray, low: float = LOW_LEVEL, high: float = HIGH_LE
     """Level per entry of `ratio`: 0 low (< low), 1 middle, 2 high (>= high), -1 where NaN."""
     codes = np.where(ratio >= high, 2, np.where(ratio >= low, 1, 0)).astype(np.int8)
     return np.where(np.isnan(ratio), np.int8(-1), codes)
-
-
-def pair_distance_rate(
-    duet: Duet, dancer_a: np.ndarray, joint_a: np.ndarray, dancer_b: np.ndarray, joint_b: np.ndarray
-) -> np.ndarray:
-    """d/dt |p_b − p_a| for E joint pairs, m/s (central differences; 0 for a one-frame duet).
-
-    Args:
-        dancer_a, joint_a, dancer_b, joint_b: (E,) int, one end (dancer, joint) per pair.
-
-    Returns:
-        (T, E) float32; > 0 means the two joints move apart.
-    """
-    pos = duet.positions  # float32 keeps (T, E, 3) gathers small
-    gap = np.linalg.norm(pos[:, dancer_b, joint_b] - pos[:, dancer_a, joint_a], axis=-1)  # (T, E)
-    if duet.n_frames < 2:
-        return np.zeros_like(gap)
-    return np.gradient(gap, 1.0 / duet.fps, axis=0)
-
-
-def tension_labels(rate: np.ndarray, dead_band: float = DEAD_BAND) -> np.ndarray:
-    """+1 tension (rate > dead_band), −1 release (rate < −dead_band), 0 steady; int8, same shape."""
-    return np.where(rate > dead_band, TENSION, np.where(rate < -dead_band, RELEASE, STEADY)).astype(
-        np.int8
-    )
-
-
-# ---------------------------------------------------------------------- lost axes
-def lost_axes(duet: Duet, tolerance: float = LOST_AXIS_TOLERANCE) -> tuple[str, ...]:
-    """World axes ("x", "y", "z") whose coordinate spreads less than `tolerance` metres over all
-    frames and joints of both dancers: the input carries no measurement along them."""
-    pos = duet.positions.reshape(-1, 3)  # (T·2·J, 3)
-    spread = pos.max(axis=0) - pos.min(axis=0) if len(pos) else np.zeros(3)
-    return tuple(a for a, s in zip(AXIS_NAMES, spread, strict=True) if s < tolerance)
-
-
-def pinned_axes(
-    duet: Duet, tolerance: float = LOST_AXIS_TOLERANCE, travel: float = TRAVEL_DISTANCE
-) -> tuple[str, ...]:
-    """World axes along which the two pelvises never differ by more than `tolerance` metres,
-    counted as lost only where that cannot be staging: the pelvises travel more than `travel`
-    metres over the duet, or they coincide on the floor (pelvis-centred poses). Axes that
-    `lost_axes` already reports are left out.
-
-    E.g. an extractor that cannot place the dancers in depth leaves both pelvises at depth 0 in
-    every frame while the dancers move across the stage. A still duet whose dancers stand on one
-    line is not reported.
-    """
-    if duet.n_frames == 0:
-        return ()
-    pelvis = pelvis_positions(duet)  # (T, 2, 3)
-    gap = np.abs(pelvis[:, 1] - pelvis[:, 0]).max(axis=0)  # (3,) largest gap per axis
-    moved = (pelvis.max(axis=0) - pelvis.min(axis=0)).max() > travel
-    together = gap[:2].max() <= tolerance  # the same spot on the floor in every frame
-    gone = set(lost_axes(duet, tolerance))
-    return tuple(
-        a
-        for a, g in zip(AXIS_NAMES, gap, strict=True)
-        if g <= tolerance and (moved or together) and a not in gone
-    )
-
-
-def _claims(axes: tuple[str, ...], whole: bool) -> list[str]:
-    """The facts that `axes` lost (whole coordinate or placement only) take away."""
-    claims = ["facing"] if whole and {"x", "y"} & set(axes) else []
-    return claims + ["distance", "contact"] + (["level"] if "z" in axes else [])
-
-
-def _words(items: list[str], conjunction: str = "or") -> str:
-    """Join words: "a", "a or b", "a, b or c"."""
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
-
-
-def geometry_warnings(duet: Duet, tolerance: float = LOST_AXIS_TOLERANCE) -> list[str]:
-    """One sentence per kind of lost axis (see `lost_axes`, `pinned_axes`), naming the facts
-    that are not claimed; empty for a duet with all three axes. For the report's first page."""
-    out = []
-    constant = lost_axes(duet, tolerance)
-    if constant:
-        names = _words([_AXIS_WORDS[a] for a in constant], "and")
-        verb, it = ("is", "it") if len(constant) == 1 else ("are", "them")
-        out.append(
-            f"{names[0].upper()}{names[1:]} {verb} constant over the whole duet (the extractor "
-            f"lost {it}): no {_words(_claims(constant, True))} is claimed."
-        )
-    pinned = pinned_axes(duet, tolerance)
-    if pinned:
-        names = _words([_AXIS_WORDS[a] for a in pinned], "and")
-        it = "it" if len(pinned) == 1 else "them"
-        out.append(
-            f"The dancers' pelvises never differ in {names} over the whole duet (the input lost "
-            f"where the dancers stand along {it}): no {_words(_claims(pinned, False))} is claimed."
-        )
-    return out
-
-
-# ---------------------------------------------------------------------- tension of strings
-def string_tension(
-    duet: Duet,
-    posterior: StringPosterior,
-    edges: np.ndarray | None = None,
-    dead_band: float = DEAD_BAND,
-) -> np.ndarray:
-    """Per-frame tension labels of strings' joint pairs (both directions share one pair).
-
-    Args:
-        edges: (E',) edge indices; default all edges.
-
-    Returns:
-        (T, E') int8: +1 tension (moving apart), −1 release (moving toward), 0 steady.
-    """
-    edges = np.arange(posterior.n_edges) if edges is None else np.asarray(edges, dtype=np.int64)
-    ends = np.sort(np.stack([posterior.senders[edges], posterior.receivers[edges]], 1), axis=1)
-    pairs, inverse = np.unique(ends.reshape(-1, 2), axis=0, return_inverse=True)  # (U, 2)
-    a, b = pairs[:, 0], pairs[:, 1]
-    rate = pair_distance_rate(
-        duet, posterior.node_dancer[a], posterior.node_joint[a],
-        posterior.node_dancer[b], posterior.node_joint[b],
-    )  # fmt: skip
-    return tension_labels(rate, dead_band)[:, inverse.ravel()]
-
-
-def window_tension(
-    duet: Duet,
-    posterior: StringPosterior,
-    edges: np.ndarray | None = None,
-    dead_band: float = DEAD_BAND,
-) -> np.ndarray:
-    """(W, E') majority tension label of each edge in each window (frames in [start, end))."""
-    f0, f1 = interval_frames(posterior.window_start, posterior.window_end, duet.fps, duet.n_frames)
-    return interval_majority(string_tension(duet, posterior, edges, dead_band), f0, f1)
-
-
-def segment_tension(
-    duet: Duet, posterior: StringPosterior, segments: StringSegments, dead_band: float = DEAD_BAND
-) -> np.ndarray:
-    """(S,) majority tension label over each segment's frames, for its own edge."""
-    edges, column = np.unique(segments.edge, return_inverse=True)
-    labels = string_tension(duet, posterior, edges, dead_band)  # (T, U)
-    f0, f1 = interval_frames(segments.start, segments.end, duet.fps, duet.n_frames)
-    return interval_majority(labels, f0, f1, column.ravel())
 
 
 # ---------------------------------------------------------------------- facts per interval

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from duetgraph.analysis import scene, strings
+from duetgraph.analysis import scene, strings, tension
 
 if TYPE_CHECKING:
     from duetgraph.analysis.report import ReportConfig
@@ -56,8 +56,8 @@ def describe_moments(duet, posterior, cfg, names) -> tuple[list[dict[str, Any]],
     on = strings.runs_to_mask(p.shape, column[keep], first[keep], stop[keep])  # (M, E)
     used = np.nonzero(on.any(axis=0))[0]  # (U,) edges that are ever on
     f0, f1 = scene.interval_frames(starts, ends, duet.fps, duet.n_frames)
-    tension = scene.interval_majority(
-        scene.string_tension(duet, posterior, used, cfg.dead_band), f0, f1
+    labels = tension.interval_majority(
+        tension.string_tension(duet, posterior, used, cfg.dead_band), f0, f1
     )  # (M, U)
     if facts.claims_distance:
         band = np.floor(facts.distance / cfg.distance_step).astype(np.int64)
@@ -76,7 +76,7 @@ def describe_moments(duet, posterior, cfg, names) -> tuple[list[dict[str, Any]],
             int(band[m]),
             tuple(np.nonzero(facts.contact[m])[0]),
             bool(covered[m]),
-            tuple((int(used[u]), int(tension[m, u])) for u in np.nonzero(on[m, used])[0]),
+            tuple((int(used[u]), int(labels[m, u])) for u in np.nonzero(on[m, used])[0]),
         )
         for m in range(n_moments)
     ]
@@ -105,7 +105,7 @@ def describe_moments(duet, posterior, cfg, names) -> tuple[list[dict[str, Any]],
                 "receiver": posterior.node_names[posterior.receivers[e]],
                 "label": names[e],
                 "p": float((cum_p[i1, e] - cum_p[i0, e]) / (cum_time[i1] - cum_time[i0])),
-                "tension": scene.TENSION_NAMES[label],
+                "tension": tension.TENSION_NAMES[label],
             }
             for e, label in on_edges
         ]
