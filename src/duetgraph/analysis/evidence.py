@@ -133,8 +133,8 @@ def string_evidence(
         InputError: the duet is too short for the surrogates the settings ask for.
     """
     # BLAS threads: the cores not busy now. Beside a busy core two threads took the 6-joint
-    # test from 2.2 s to 6.4 s; on an idle machine they save 10 % on the full body
-    # (bench/bench_load.py).
+    # test from 2.1-2.3 s to 4.4-6.4 s; on an idle machine they save 5 % on the full body
+    # (30.8 s against 32.4 s; bench/bench_load.py, bench/RESULTS.md).
     with threadpool_limits(limits=idle_threads(), user_api="blas"):
         return _string_evidence(duet, config, joints)
 
