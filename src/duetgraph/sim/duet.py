@@ -37,7 +37,7 @@ import numpy as np
 from duetgraph.duet import Duet
 from duetgraph.errors import InputError
 from duetgraph.sim.kinematics import PARENTS, aim_joint, two_bone_ik
-from duetgraph.sim.motion import simulate_dancer
+from duetgraph.sim.motion import rng_record, synthetic_duet, two_dancers
 from duetgraph.skeleton import SMPL29
 
 log = logging.getLogger(__name__)
@@ -347,45 +347,24 @@ def simulate_duet(
             ("A", "B"); its provenance records the settings, the seed and the generator state.
         strings: the planted strings in config order, every None resolved to the value used.
     """
-    seed = getattr(getattr(rng.bit_generator, "seed_seq", None), "entropy", None)
-    rng_state = rng.bit_generator.state
+    seed, rng_state = rng_record(rng)
     strings = resolve_strings(config)
     n, fps, d = config.n_frames, config.fps, config.distance_m
-    seed_a, seed_b = rng.integers(0, 2**63 - 1, size=2)
-    common = dict(
-        amplitude=config.amplitude,
-        wander_m=config.wander_m,
-        turn_rad=config.turn_rad,
-        max_hz=config.max_hz,
-    )
-    a = simulate_dancer(
-        n, fps, np.random.default_rng(seed_a), (-d / 2, 0.0), 0.0, config.heights_m[0], **common
-    )
-    b = simulate_dancer(
-        n, fps, np.random.default_rng(seed_b), (d / 2, 0.0), math.pi, config.heights_m[1], **common
-    )
+    a, b = two_dancers(config, rng)
     weights = string_weights(strings, n, fps, config.ramp_s)
     homes = np.array([[-d / 2, 0.0], [d / 2, 0.0]])
     # Shallow joints first (pelvis strings move the whole body), so deeper strings hold.
     order = sorted(range(len(strings)), key=lambda i: _depth(SMPL29.index(strings[i].b_joint)))
     for i in order:
         b, strings[i] = _apply_string(a, b, strings[i], weights[:, i], homes, fps)
-    duet = Duet(
-        np.stack([a, b], axis=1),
-        fps=fps,
-        skeleton="smpl29",
-        dancers=("A", "B"),
-        provenance=(
-            {
-                "step": "simulate_duet",
-                "source": "duetgraph.sim.simulate_duet",
-                "config": config.to_dict(),
-                "seed": seed,
-                "rng_state": rng_state,
-                "strings": [s.to_dict() for s in strings],
-            },
-        ),
-    )
+    duet = synthetic_duet(a, b, fps, {
+        "step": "simulate_duet",
+        "source": "duetgraph.sim.simulate_duet",
+        "config": config.to_dict(),
+        "seed": seed,
+        "rng_state": rng_state,
+        "strings": [s.to_dict() for s in strings],
+    })  # fmt: skip
     return duet, strings
 
 

@@ -15,8 +15,8 @@ import numpy as np
 from duetgraph.duet import Duet
 from duetgraph.errors import InputError
 from duetgraph.sim.kinematics import ground, rotate_subtree
-from duetgraph.sim.motion import smooth_signal
-from duetgraph.sim.spring_duet import SpringDuetConfig, _rng_record, _two_dancers
+from duetgraph.sim.motion import rng_record, smooth_signal, synthetic_duet, two_dancers
+from duetgraph.sim.spring_duet import SpringDuetConfig
 from duetgraph.skeleton import SMPL29
 
 
@@ -43,9 +43,9 @@ def simulate_independent_duet(
     """
     if shared_tempo_hz is not None and not shared_tempo_hz > 0:
         raise InputError(f"independent duet: shared_tempo_hz {shared_tempo_hz} must be > 0.")
-    seed, rng_state = _rng_record(rng)
+    seed, rng_state = rng_record(rng)
     config = SpringDuetConfig(duration_s=duration_s, fps=fps, strings=())
-    dancers = _two_dancers(config, rng)  # (2, T, J, 3)
+    dancers = list(two_dancers(config, rng))  # A and B (T, J, 3)
     beat: dict[str, Any] | None = None
     if shared_tempo_hz is not None:
         n = config.n_frames
@@ -64,25 +64,17 @@ def simulate_independent_duet(
             "arm_swing_rad": swing.round(4).tolist(),
             "phase_offset_rad": offset.round(4).tolist(),
         }
-    return Duet(
-        np.stack(dancers, axis=1),
-        fps=fps,
-        skeleton="smpl29",
-        dancers=("A", "B"),
-        provenance=(
-            {
-                "step": "simulate_independent_duet",
-                "source": "duetgraph.sim.independent_duet.simulate_independent_duet",
-                "duration_s": float(duration_s),
-                "fps": float(fps),
-                "shared_tempo_hz": shared_tempo_hz,
-                "beat": beat,
-                "seed": seed,
-                "rng_state": rng_state,
-                "strings": [],
-            },
-        ),
-    )
+    return synthetic_duet(dancers[0], dancers[1], fps, {
+        "step": "simulate_independent_duet",
+        "source": "duetgraph.sim.independent_duet.simulate_independent_duet",
+        "duration_s": float(duration_s),
+        "fps": float(fps),
+        "shared_tempo_hz": shared_tempo_hz,
+        "beat": beat,
+        "seed": seed,
+        "rng_state": rng_state,
+        "strings": [],
+    })  # fmt: skip
 
 
 def _move_to_beat(

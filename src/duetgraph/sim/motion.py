@@ -10,8 +10,12 @@ kinematics and grounded so that the lowest foot joint rests on the floor.
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 import numpy as np
 
+from duetgraph.duet import Duet
 from duetgraph.sim.kinematics import euler_to_matrix, forward_kinematics, ground, rest_offsets
 from duetgraph.skeleton import SMPL29
 
@@ -144,3 +148,32 @@ def simulate_dancer(
         rest_offsets(height_m), euler_to_matrix(angles), root_xy, heading
     )
     return ground(positions)
+
+
+def two_dancers(config: Any, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Independent dancers A and B (T, J, 3) facing each other `config.distance_m` apart, from two
+    seeds drawn from `rng` (A's, then B's). `config` has n_frames, fps, distance_m, heights_m,
+    amplitude, wander_m, turn_rad and max_hz (the synthetic duets' configs)."""
+    n, fps, d = config.n_frames, config.fps, config.distance_m
+    seed_a, seed_b = rng.integers(0, 2**63 - 1, size=2)
+    common = dict(amplitude=config.amplitude, wander_m=config.wander_m,
+                  turn_rad=config.turn_rad, max_hz=config.max_hz)  # fmt: skip
+    a = simulate_dancer(
+        n, fps, np.random.default_rng(seed_a), (-d / 2, 0.0), 0.0, config.heights_m[0], **common
+    )
+    b = simulate_dancer(
+        n, fps, np.random.default_rng(seed_b), (d / 2, 0.0), math.pi, config.heights_m[1], **common
+    )
+    return a, b
+
+
+def rng_record(rng: np.random.Generator) -> tuple[Any, dict]:
+    """(seed, generator state) of `rng` for a duet's provenance, before anything is drawn."""
+    seed = getattr(getattr(rng.bit_generator, "seed_seq", None), "entropy", None)
+    return seed, rng.bit_generator.state
+
+
+def synthetic_duet(a: np.ndarray, b: np.ndarray, fps: float, step: dict[str, Any]) -> Duet:
+    """The SMPL29 duet of dancers A and B (T, J, 3) with one provenance `step`."""
+    return Duet(np.stack([a, b], axis=1), fps=fps, skeleton="smpl29", dancers=("A", "B"),
+                provenance=(step,))  # fmt: skip

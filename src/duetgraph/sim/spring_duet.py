@@ -58,7 +58,7 @@ from duetgraph.sim.kinematics import (
     descendants,
     rest_offsets,
 )
-from duetgraph.sim.motion import simulate_dancer
+from duetgraph.sim.motion import rng_record, synthetic_duet, two_dancers
 from duetgraph.skeleton import SMPL29
 
 SPRING_KINDS = ("spring", "velocity", "repel")
@@ -287,34 +287,6 @@ class SpringDuetConfig:
         return d
 
 
-def _dancer_settings(config: SpringDuetConfig) -> dict[str, float]:
-    return dict(
-        amplitude=config.amplitude,
-        wander_m=config.wander_m,
-        turn_rad=config.turn_rad,
-        max_hz=config.max_hz,
-    )
-
-
-def _two_dancers(config: SpringDuetConfig, rng: np.random.Generator) -> np.ndarray:
-    """(2, T, J, 3) independent A and B (two seeds drawn from rng, A then B)."""
-    n, fps, d = config.n_frames, config.fps, config.distance_m
-    seed_a, seed_b = rng.integers(0, 2**63 - 1, size=2)
-    common = _dancer_settings(config)
-    a = simulate_dancer(
-        n, fps, np.random.default_rng(seed_a), (-d / 2, 0.0), 0.0, config.heights_m[0], **common
-    )
-    b = simulate_dancer(
-        n, fps, np.random.default_rng(seed_b), (d / 2, 0.0), math.pi, config.heights_m[1], **common
-    )
-    return np.stack([a, b])
-
-
-def _rng_record(rng: np.random.Generator) -> tuple[Any, dict]:
-    seed = getattr(getattr(rng.bit_generator, "seed_seq", None), "entropy", None)
-    return seed, rng.bit_generator.state
-
-
 def simulate_spring_duet(
     config: SpringDuetConfig, rng: np.random.Generator
 ) -> tuple[Duet, list[SpringString]]:
@@ -332,9 +304,9 @@ def simulate_spring_duet(
             resolved strings.
         strings: the planted strings (config order), every None resolved to the value used.
     """
-    seed, rng_state = _rng_record(rng)
+    seed, rng_state = rng_record(rng)
     n, fps = config.n_frames, config.fps
-    a, b = _two_dancers(config, rng)
+    a, b = two_dancers(config, rng)
     duration = n / fps
     if config.strings is None:
         strings = list(
@@ -345,22 +317,14 @@ def simulate_spring_duet(
     order = sorted(range(len(strings)), key=lambda i: len(_ancestors(_index(strings[i]))))
     for i in order:  # shallow joints first: a pelvis string moves the whole body
         b, strings[i] = _apply_string(a, b, strings[i], fps)
-    duet = Duet(
-        np.stack([a, b], axis=1),
-        fps=fps,
-        skeleton="smpl29",
-        dancers=("A", "B"),
-        provenance=(
-            {
-                "step": "simulate_spring_duet",
-                "source": "duetgraph.sim.spring_duet.simulate_spring_duet",
-                "config": config.to_dict(),
-                "seed": seed,
-                "rng_state": rng_state,
-                "strings": [s.to_dict() for s in strings],
-            },
-        ),
-    )
+    duet = synthetic_duet(a, b, fps, {
+        "step": "simulate_spring_duet",
+        "source": "duetgraph.sim.spring_duet.simulate_spring_duet",
+        "config": config.to_dict(),
+        "seed": seed,
+        "rng_state": rng_state,
+        "strings": [s.to_dict() for s in strings],
+    })  # fmt: skip
     return duet, strings
 
 
