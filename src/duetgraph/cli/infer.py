@@ -15,7 +15,6 @@ import argparse
 from pathlib import Path
 
 from duetgraph.analysis.posterior import STRING_THRESHOLD
-from duetgraph.atomic import check_not_input, check_writable
 from duetgraph.cli.strings import add_evidence_arguments
 
 
@@ -30,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--out", required=True, metavar="STRINGS.npz", help="output file")
     p.add_argument("--stride", type=int, default=1, help="frames between windows [1]")
     p.add_argument("--threshold", type=float, default=STRING_THRESHOLD,
-                   help="P(string) of the raw posterior to list in its tables [0.8]")  # fmt: skip
+                   help=f"P(string) of the raw posterior to list in its tables [{STRING_THRESHOLD}]")  # fmt: skip
     add_evidence_arguments(p, joints=False)
     p.add_argument("--seed", type=int, default=0, help="seed of the shuffles and bootstrap [0]")
     p.add_argument("--checkpoint", choices=("best", "last"), default="best")
@@ -40,23 +39,18 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from duetgraph.analysis.posterior import write_strings_csv, write_strings_json
-    from duetgraph.analysis.string_tables import evidence_paths, format_strings, write_evidence
+    from duetgraph.analysis.string_tables import format_strings, write_evidence
     from duetgraph.cli._duet_input import load_duet
-    from duetgraph.cli.strings import evidence_config, run_string_test
+    from duetgraph.cli.strings import checked_outputs, evidence_config, run_string_test
     from duetgraph.errors import InputError
     from duetgraph.skeleton import get_skeleton
     from duetgraph.train.infer import infer_strings
 
     out = Path(args.out)
-    if out.suffix != ".npz":
-        raise InputError(f"{out}: the output must end in .npz (e.g. -o strings.npz).")
     if args.stride < 1 or not 0 <= args.threshold <= 1:
         raise InputError("--stride must be >= 1 and --threshold within [0, 1].")
     raw = out.with_name(out.stem + ".nri_posterior.npz")
-    outputs = evidence_paths(out) + evidence_paths(raw)  # the tables sit beside each .npz
-    check_not_input(outputs, [args.duet])  # e.g. -o duet.npz for duet.csv
-    for path in outputs:  # refuse before any work
-        check_writable(path, args.overwrite)
+    outputs = checked_outputs(out, [out, raw], args.duet, args.overwrite)
     duet = load_duet(args.duet)
     posterior = infer_strings(duet, args.run, stride=args.stride, which=args.checkpoint)
     joints = ",".join(f"{'AB'[d]}:{get_skeleton(posterior.skeleton).joint_names[j]}"

@@ -61,18 +61,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from duetgraph.analysis.string_tables import evidence_paths, format_strings, write_evidence
-    from duetgraph.atomic import check_writable
+    from duetgraph.analysis.string_tables import format_strings, write_evidence
     from duetgraph.cli._duet_input import load_duet
-    from duetgraph.errors import InputError
 
     out = Path(args.out)
-    if out.suffix != ".npz":
-        raise InputError(f"{out}: the output must end in .npz (e.g. -o strings.npz).")
-    outputs = evidence_paths(out)
-    check_not_input(outputs, [args.duet])
-    for path in outputs:
-        check_writable(path, args.overwrite)
+    outputs = checked_outputs(out, [out], args.duet, args.overwrite)
     config = evidence_config(args, args.seed)
     duet = load_duet(args.duet)
     evidence = run_string_test(duet, config)
@@ -80,6 +73,23 @@ def run(args: argparse.Namespace) -> int:
     print(format_strings(evidence))
     print(f"wrote {out}, {outputs[1].name}, {outputs[2].name}")
     return 0
+
+
+def checked_outputs(out: Path, tables_beside: list[Path], duet: str, overwrite: bool) -> list[Path]:
+    """The files a strings command writes (each .npz in `tables_beside` with its .csv and .json),
+    refused before any work if `out` is no .npz, one is the input `duet`, or one exists without
+    `overwrite`."""
+    from duetgraph.analysis.string_tables import evidence_paths
+    from duetgraph.atomic import check_writable
+    from duetgraph.errors import InputError
+
+    if out.suffix != ".npz":
+        raise InputError(f"{out}: the output must end in .npz (e.g. -o strings.npz).")
+    outputs = [path for npz in tables_beside for path in evidence_paths(npz)]
+    check_not_input(outputs, [duet])  # e.g. -o duet.npz for duet.csv
+    for path in outputs:
+        check_writable(path, overwrite)
+    return outputs
 
 
 def run_string_test(duet, config):
